@@ -1,0 +1,174 @@
+"""``child_identification``: a detail that identifies or could locate a child in care.
+
+Four sources of evidence, combined:
+
+- the roster (names and known-as names per location), matched on the normalised text with
+  small misspellings allowed (rapidfuzz), so ``Тоmmy``, ``R.o.h.a.n`` and ``Zuzana`` for
+  ``Zuzanna`` still match — never after a staff title (``Miss Sarah`` is staff);
+- the setting's configured schools, uniforms and nearby places;
+- the shared encoder: its ``child_identification`` head (trained on the domain set and
+  written data), its evidence tagger (child_name, surname, age, school, …) and its
+  person-name tagger (trained on WNUT-17 and BTC) for names the roster does not know;
+- exact cues: year group or age, a time and a place, a street address.
+
+A person name counts only when something says it is a child (a roster match, the
+model, or a cue such as an age, a school or "my little …"). Severity (categories.md):
+high with a name plus any further detail, or any detail in the organisation's own post;
+medium for a first name alone in a public comment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz
+
+from classifiers.base import Classifier, ClassifierInput, Detection, Span
+from classifiers.context import SettingContext
+from classifiers.encoder import EncoderRuntime, shared_runtime
+from classifiers.normalise import Normalised, normalise
+from classifiers import rules
+from monitor.types import AuthorRole, Category, Severity
+
+CI_TYPES = {"child_name", "surname", "age", "school", "uniform", "place", "address", "time_place"}
+_NAME_TYPES = {"child_name", "surname"}
+_TITLE = re.compile(r"\b(?:Miss|Mrs|Mr|Ms|Mx|Dr|Nurse|Auntie|Aunty|Uncle|Coach|Sir)\.?\s*$",
+                    re.IGNORECASE)
+_CHILD_CUE = re.compile(
+    r"\b(?:my|our|your|her|his|their) (?:little |baby |youngest |eldest |middle )?"
+    r"(?:son|daughter|boy|girl|lad|kid|child|grandson|granddaughter|nephew|niece|one|man|princess|"
+    r"twins?|bubba|babe)\b|\b(?:my|our) little\b|\bkid\b|\bchild\b|\bboy\b|\bgirl\b|\bpupil\b",
+    re.IGNORECASE)
+#: Common words that are also given names: matched only when written with a capital.
+_WORDLIKE = {"grace", "hope", "joy", "faith", "max", "rose", "ruby", "summer", "sunny", "will",
+             "bill", "mark", "jack", "ivy", "poppy", "daisy", "holly", "lily", "willow", "river",
+             "sky", "star", "honey", "autumn", "april", "may", "june", "dawn", "rocky", "reed",
+             "page", "penny", "frank", "art", "ray", "dean", "sonny", "storm", "blue"}
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
+
+
+class _RosterMatcher:
+    """Roster names (first names, known-as and surnames) matched with small misspellings."""
+
+    def __init__(self, context: SettingContext) -> None:
+        self.names: dict[str, str] = {}  # lower-case token -> span type
+        for child in context.roster:
+            parts = normalise(child.name).text.split()
+            if parts:
+                self.names[parts[0].lower()] = "child_name"
+                for p in parts[1:]:
+                    self.names.setdefault(p.lower(), "surname")
+            if child.known_as:
+                for p in normalise(child.known_as).text.split():
+                    self.names[p.lower()] = "child_name"
+
+    def find(self, norm: Normalised) -> list[Span]:
+        if not self.names:
+            return []
+        spans = []
+        for m in _WORD.finditer(norm.text):
+            word = m.group().rstrip("'s").rstrip("'")
+            low = word.lower()
+            typ = self.names.get(low)
+            if typ is None and len(low) >= 4:
+                for name, t in self.names.items():
+                    if abs(len(name) - len(low)) <= 2 and name[0] == low[0] \
+                            and fuzz.ratio(name, low) >= 85:
+                        typ = t
+                        break
+            if typ is None:
+                continue
+            if low in _WORDLIKE and not word[0].isupper():
+                continue
+            if _TITLE.search(norm.text[:m.start()]):
+                continue  # "Miss Grace" is a member of staff
+            s, e = norm.to_original(m.start(), m.start() + len(word))
+            spans.append(Span(s, e, typ, {"source": "roster"}))
+        return spans
+
+
+def _phrase_spans(norm: Normalised, phrases: Sequence[str], typ: str) -> list[Span]:
+    spans = []
+    low = norm.text.lower()
+    for phrase in phrases:
+        p = normalise(phrase).text.lower().strip()
+        if not p:
+            continue
+        for m in re.finditer(rf"\b{re.escape(p)}\b", low):
+            s, e = norm.to_original(m.start(), m.end())
+            spans.append(Span(s, e, typ))
+    return spans
+
+
+def _overlaps(a: Span, spans: Sequence[Span]) -> bool:
+    return any(a.start < b.end and b.start < a.end for b in spans)
+
+
+class ChildIdentificationClassifier(Classifier):
+    name = "child_identification"
+    version = "child-id-1"
+    categories = frozenset({Category.CHILD_IDENTIFICATION})
+
+    def __init__(self, context: SettingContext | None = None,
+                 runtime: EncoderRuntime | None = None) -> None:
+        self.context = context or SettingContext.default()
+        self.runtime = runtime or shared_runtime()
+        self.threshold = self.runtime.thresholds["child_identification"]
+        self.roster = _RosterMatcher(self.context)
+        self.schools = [s for loc in self.context.locations for s in loc.schools]
+        self.uniforms = [u for loc in self.context.locations for u in loc.uniforms]
+        self.places = [p for loc in self.context.locations for p in loc.places]
+
+    def classify_batch(self, items: Sequence[ClassifierInput]) -> list[list[Detection]]:
+        results = self.runtime.run([(it.text, it.context) for it in items])
+        return [self._one(item, res) for item, res in zip(items, results)]
+
+    def _one(self, item: ClassifierInput, res: object) -> list[Detection]:
+        from classifiers.encoder import EncoderResult
+
+        assert isinstance(res, EncoderResult)
+        norm = res.norm
+        p = res.probs["child_identification"]
+        roster = self.roster.find(norm)
+        model_spans = [Span(t.start, t.end, t.type) for t in res.spans if t.type in CI_TYPES]
+        model_spans = [s for s in model_spans
+                       if not (s.type in _NAME_TYPES and _TITLE.search(item.text[:s.start]))]
+        config_spans = (_phrase_spans(norm, self.schools, "school")
+                        + _phrase_spans(norm, self.uniforms, "uniform")
+                        + _phrase_spans(norm, self.places, "place"))
+        cue_spans = [Span(s, e, "age") for s, e in rules.find_ages(norm)]
+        cue_spans += [Span(s, e, "time_place") for s, e in rules.find_time_places(norm)]
+        cue_spans += [Span(s, e, "address") for s, e in rules.find_addresses(norm)]
+        child_cue = bool(_CHILD_CUE.search(norm.text)) or bool(cue_spans)
+        persons = [Span(t.start, t.end, "child_name") for t in res.persons
+                   if not _TITLE.search(item.text[:t.start])]
+
+        names = [s for s in roster + model_spans if s.type in _NAME_TYPES]
+        fired = bool(roster) or p >= self.threshold
+        if not fired and persons and child_cue and p >= self.threshold * 0.5:
+            fired = True
+            names += persons
+        if not fired:
+            return []
+        spans: list[Span] = []
+        for s in roster + model_spans + config_spans + cue_spans:
+            if not _overlaps(s, spans):
+                spans.append(s)
+        if not any(s.type in _NAME_TYPES for s in spans):
+            for s in persons:
+                if not _overlaps(s, spans):
+                    spans.append(s)
+        if not spans:
+            spans = [Span(0, len(item.text), "child_name")]
+        details = {s.type for s in spans} - _NAME_TYPES
+        has_name = any(s.type in _NAME_TYPES for s in spans)
+        org = item.author_role == AuthorRole.ORGANISATION
+        severity = Severity.HIGH if org or (has_name and (details or len(names) > 1
+                                                          and any(s.type == "surname" for s in spans))) \
+            else (Severity.MEDIUM if has_name else Severity.HIGH)
+        score = max(p, 0.95 if roster else 0.0)
+        return [Detection(Category.CHILD_IDENTIFICATION, round(score, 4),
+                          label="roster_name" if roster else "model",
+                          spans=tuple(sorted(spans, key=lambda x: x.start)), severity=severity,
+                          extra={"model_score": round(p, 4), "details": sorted(details)})]

@@ -1,0 +1,181 @@
+"""Run time for the shared encoder: ``tokenizers`` + ``onnxruntime`` only, no torch.
+
+One ONNX pass per item gives every model-based judgement at once: probabilities for the
+sentence heads and, per token, an evidence-span type and a person-name score. Several
+classifiers (abuse/complaint/safeguarding, child identification, personal data) read the
+same pass; :class:`EncoderRuntime` remembers the last batch so the pass runs once.
+
+Input is the normalised text, paired with the normalised context (the post or comment it
+replies to) as the second segment, so "dm me" under a photo of children and under a
+booking question are different inputs. The context is cut to ``CONTEXT_CHARS`` because
+the item itself carries most of the signal and every token costs time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from classifiers.normalise import Normalised, normalise
+
+log = logging.getLogger(__name__)
+
+ARTEFACT_DIR = Path(__file__).resolve().parent / "artefacts" / "encoder"
+MAX_TOKENS = 96
+CONTEXT_CHARS = 160
+BATCH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSpan:
+    """A run of tokens tagged with one type; offsets into the ORIGINAL text."""
+
+    type: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class EncoderResult:
+    probs: dict[str, float]
+    spans: tuple[TokenSpan, ...]
+    persons: tuple[TokenSpan, ...]
+    norm: Normalised
+
+
+def make_tokenizer(path: Path) -> Any:
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(path))
+    tok.enable_truncation(max_length=MAX_TOKENS, strategy="longest_first")
+    tok.enable_padding(pad_id=0, pad_token="[PAD]")
+    return tok
+
+
+def encoder_input(norm: Normalised, context: str | None) -> str | tuple[str, str]:
+    """The tokenizer input for one item: the text, or (text, context) as a pair."""
+    if context:
+        ctx = normalise(context).text[:CONTEXT_CHARS]
+        if ctx.strip():
+            return (norm.text, ctx)
+    return norm.text
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _merge_runs(labels: list[tuple[str, int, int, float]], text: str) -> list[tuple[str, int, int, float]]:
+    """Join neighbouring tokens of one type when only spaces/punctuation separate them."""
+    out: list[tuple[str, int, int, float]] = []
+    for typ, s, e, p in labels:
+        if out and out[-1][0] == typ and s - out[-1][2] <= 2 \
+                and not text[out[-1][2]:s].strip(" -'.,"):
+            t0, s0, _, p0 = out[-1]
+            out[-1] = (t0, s0, e, max(p0, p))
+        else:
+            out.append((typ, s, e, p))
+    return out
+
+
+class EncoderRuntime:
+    """Loads the shipped int8 encoder once; thread-safe; remembers the last batch."""
+
+    def __init__(self, directory: Path = ARTEFACT_DIR, threads: int = 2) -> None:
+        import onnxruntime as ort
+
+        self.directory = directory
+        self.config: dict[str, Any] = json.loads((directory / "config.json").read_text())
+        self.heads: list[str] = self.config["sent_heads"]
+        self.token_types: list[str] = self.config["token_types"]
+        self.thresholds: dict[str, float] = self.config["thresholds"]
+        self.version: str = self.config["version"]
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(directory / "model.int8.onnx"), opts,
+                                            providers=["CPUExecutionProvider"])
+        self.tokenizer = make_tokenizer(directory / "tokenizer.json")
+        self._lock = threading.Lock()
+        self._memo_key: tuple[tuple[str, str | None], ...] | None = None
+        self._memo: list[EncoderResult] = []
+
+    def run(self, pairs: Sequence[tuple[str, str | None]]) -> list[EncoderResult]:
+        """Results for (text, context) pairs, in order. Repeat calls are free."""
+        key = tuple(pairs)
+        with self._lock:
+            if key == self._memo_key:
+                return self._memo
+            results = self._run(pairs)
+            self._memo_key, self._memo = key, results
+            return results
+
+    def _run(self, pairs: Sequence[tuple[str, str | None]]) -> list[EncoderResult]:
+        norms = [normalise(t) for t, _ in pairs]
+        inputs = [encoder_input(n, c) for n, (_, c) in zip(norms, pairs)]
+        order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]) if isinstance(
+            inputs[i], str) else len(inputs[i][0]) + len(inputs[i][1]))
+        results: list[EncoderResult | None] = [None] * len(inputs)
+        for b in range(0, len(order), BATCH):
+            idx = order[b:b + BATCH]
+            encs = self.tokenizer.encode_batch([inputs[i] for i in idx])
+            ids = np.array([e.ids for e in encs], dtype=np.int64)
+            feeds = {"input_ids": ids,
+                     "attention_mask": np.array([e.attention_mask for e in encs], dtype=np.int64),
+                     "token_type_ids": np.array([e.type_ids for e in encs], dtype=np.int64)}
+            sent, tok = self.session.run(None, feeds)
+            sent_p = _sigmoid(sent)
+            for row, i in enumerate(idx):
+                results[i] = self._decode(norms[i], encs[row], sent_p[row], tok[row])
+        return [r for r in results if r is not None]
+
+    def _decode(self, norm: Normalised, enc: Any, sent_p: np.ndarray, tok: np.ndarray) -> EncoderResult:
+        probs = {h: float(sent_p[k]) for k, h in enumerate(self.heads)}
+        n_types = len(self.token_types)
+        logits = tok[:, :n_types]
+        ex = np.exp(logits - logits.max(axis=1, keepdims=True))
+        soft = ex / ex.sum(axis=1, keepdims=True)
+        person = _sigmoid(tok[:, n_types])
+        labels: list[tuple[str, int, int, float]] = []
+        persons: list[tuple[str, int, int, float]] = []
+        for t, (s, e) in enumerate(enc.offsets):
+            if enc.type_ids[t] != 0 or e <= s or enc.special_tokens_mask[t]:
+                continue
+            k = int(soft[t].argmax())
+            if k != 0:
+                labels.append((self.token_types[k], s, e, float(soft[t, k])))
+            if person[t] >= 0.5:
+                persons.append(("person", s, e, float(person[t])))
+        def to_orig(runs: list[tuple[str, int, int, float]]) -> tuple[TokenSpan, ...]:
+            out = []
+            for typ, s, e, p in _merge_runs(runs, norm.text):
+                # extend to whole words so evidence reads naturally
+                while s > 0 and norm.text[s - 1].isalnum():
+                    s -= 1
+                while e < len(norm.text) and norm.text[e].isalnum():
+                    e += 1
+                os_, oe = norm.to_original(s, e)
+                out.append(TokenSpan(typ, os_, oe, p))
+            return tuple(out)
+        return EncoderResult(probs, to_orig(labels), to_orig(persons), norm)
+
+
+_SHARED: dict[Path, EncoderRuntime] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_runtime(directory: Path = ARTEFACT_DIR) -> EncoderRuntime:
+    """One runtime per artefact directory per process (the model is ~20 MB in memory)."""
+    with _SHARED_LOCK:
+        if directory not in _SHARED:
+            _SHARED[directory] = EncoderRuntime(directory)
+        return _SHARED[directory]

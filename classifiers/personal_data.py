@@ -1,0 +1,80 @@
+"""``personal_data``: an adult's phone, e-mail, home address, health or private matters.
+
+Exact things (phones, e-mails, postcodes, street addresses) come from rules, which find
+every one and point at it. Health, custody, arrests and staff discipline have no grammar,
+so they come from the shared encoder's ``personal_data`` head and its evidence tagger.
+
+Published on purpose, so not personal data (categories.md, domain README): the helplines
+(NSPCC, Childline), role mailboxes (bookings@, dsl@ …) and, in the organisation's own
+posts, its landline office numbers. A mobile number the organisation publishes is a
+person's, so it still counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from classifiers.base import Classifier, ClassifierInput, Detection, Span
+from classifiers.context import SettingContext
+from classifiers.encoder import EncoderRuntime, shared_runtime
+from classifiers.normalise import normalise
+from classifiers import rules
+from monitor.types import AuthorRole, Category
+
+_MODEL_TYPES = {"phone", "email", "address", "health", "disclosure"}
+
+
+class PersonalDataClassifier(Classifier):
+    name = "personal_data"
+    version = "personal-data-1"
+    categories = frozenset({Category.PERSONAL_DATA})
+
+    def __init__(self, context: SettingContext | None = None,
+                 runtime: EncoderRuntime | None = None) -> None:
+        self.context = context or SettingContext.default()
+        self.runtime = runtime or shared_runtime()
+        self.threshold = self.runtime.thresholds["personal_data"]
+
+    def rule_spans(self, item: ClassifierInput) -> list[Span]:
+        """Exact matches that are an adult's contact details."""
+        norm = normalise(item.text)
+        org = item.author_role == AuthorRole.ORGANISATION
+        spans: list[Span] = []
+        for s, e, digits in rules.find_phones(norm):
+            if digits in rules.HELPLINES or digits.startswith(("0800", "0808")):
+                continue
+            if org and not rules.is_mobile(digits):
+                continue
+            spans.append(Span(s, e, "phone"))
+        for s, e, local in rules.find_emails(norm):
+            if rules.is_generic_email(local, item.text[s:e], self.context.organisation_names
+                                      + ("kidspace",)):
+                continue
+            spans.append(Span(s, e, "email"))
+        for s, e in rules.find_addresses(norm):
+            spans.append(Span(s, e, "address"))
+        for s, e in rules.find_postcodes(norm):
+            spans.append(Span(s, e, "address"))
+        return spans
+
+    def classify_batch(self, items: Sequence[ClassifierInput]) -> list[list[Detection]]:
+        results = self.runtime.run([(it.text, it.context) for it in items])
+        out: list[list[Detection]] = []
+        for item, res in zip(items, results):
+            exact = self.rule_spans(item)
+            p = res.probs["personal_data"]
+            model_spans = [Span(t.start, t.end, t.type) for t in res.spans
+                           if t.type in _MODEL_TYPES]
+            if exact or p >= self.threshold:
+                score = max(p, 0.9 if exact else 0.0)
+                spans = exact + [s for s in model_spans if not any(
+                    s.start < x.end and x.start < s.end for x in exact)]
+                if not spans:
+                    spans = [Span(0, len(item.text), "disclosure")]
+                out.append([Detection(Category.PERSONAL_DATA, round(score, 4),
+                                      label="rule" if exact else "model",
+                                      spans=tuple(sorted(spans, key=lambda x: x.start)),
+                                      extra={"model_score": round(p, 4)})])
+            else:
+                out.append([])
+        return out

@@ -1,0 +1,57 @@
+"""``policy_encoder``: safeguarding, abuse and complaint from the shared encoder.
+
+These three have no grammar — a disclosure, a grooming approach, a threat or a complaint
+can be worded in endless ways — so they are heads on the fine-tuned encoder (see
+``training/`` and ``artefacts/encoder/MODEL_CARD.md``). Thresholds come from the artefact's
+``config.json``; safeguarding's is set for recall (a missed disclosure is far worse than
+a false alarm). Evidence is the encoder's per-token tagging; when the tagger marks
+nothing for a flagged category, the whole text is the evidence.
+
+The two public-benchmark heads (``offensive``, ``hate``) are reported in ``extra`` so the
+severity rule can raise hate to high, and so ``eval`` can score the public test splits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from classifiers.base import Classifier, ClassifierInput, Detection, Span
+from classifiers.encoder import EncoderRuntime, shared_runtime
+from monitor.types import Category
+
+#: Evidence span types that support each category (domain README).
+SUPPORT: dict[Category, tuple[str, ...]] = {
+    Category.SAFEGUARDING: ("disclosure", "contact_request", "threat"),
+    Category.ABUSE: ("insult", "slur", "threat"),
+    Category.COMPLAINT: ("complaint", "press_threat"),
+}
+_FALLBACK = {Category.SAFEGUARDING: "disclosure", Category.ABUSE: "insult",
+             Category.COMPLAINT: "complaint"}
+
+
+class PolicyEncoderClassifier(Classifier):
+    name = "policy_encoder"
+    version = "policy-encoder-1"
+    categories = frozenset(SUPPORT)
+
+    def __init__(self, runtime: EncoderRuntime | None = None) -> None:
+        self.runtime = runtime or shared_runtime()
+        self.version = f"policy-encoder-1+{self.runtime.version}"  # type: ignore[misc]
+
+    def classify_batch(self, items: Sequence[ClassifierInput]) -> list[list[Detection]]:
+        results = self.runtime.run([(it.text, it.context) for it in items])
+        out: list[list[Detection]] = []
+        for item, res in zip(items, results):
+            found: list[Detection] = []
+            for cat, types in SUPPORT.items():
+                p = res.probs[cat.value]
+                if p < self.runtime.thresholds[cat.value]:
+                    continue
+                spans = [Span(t.start, t.end, t.type) for t in res.spans if t.type in types]
+                if not spans:
+                    spans = [Span(0, len(item.text), _FALLBACK[cat])]
+                found.append(Detection(cat, round(p, 4), label="model", spans=tuple(spans),
+                                       extra={"offensive": round(res.probs.get("offensive", 0), 4),
+                                              "hate": round(res.probs.get("hate", 0), 4)}))
+            out.append(found)
+        return out

@@ -1,0 +1,129 @@
+"""Training and evaluation data: the domain set, written data, public sets, feedback.
+
+Every example becomes a ``Example``: text, optional context, which sentence heads it
+teaches (others are masked out of the loss) and, when known, evidence spans (for the
+token head) or person-name spans (for the name tagger).
+
+Rules kept here (shared/data/README.md): never a ``test`` split, never ``complaints``
+(no licence; evaluation only), and the domain ``dev`` split is for evaluation only. A
+fixed slice of domain ``train`` is held out to calibrate thresholds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from classifiers.training.evasion import evade
+
+DOMAIN_HEADS = ("safeguarding", "child_identification", "abuse", "complaint", "personal_data")
+
+
+def data_root() -> Path:
+    """``SAFEGUARD_DATA`` or ``../shared/data`` next to the repository."""
+    env = os.environ.get("SAFEGUARD_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+@dataclass
+class Example:
+    text: str
+    context: str | None
+    heads: dict[str, float]  # head name -> 0/1 target; absent heads are masked
+    spans: list[dict[str, Any]] | None = None  # domain evidence spans (original offsets)
+    persons: list[tuple[int, int]] | None = None  # person-name spans (original offsets)
+    source: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def from_item(item: dict[str, Any], source: str) -> Example:
+    labels = set(item.get("labels") or [])
+    return Example(item["text"], item.get("context"),
+                   {h: float(h in labels) for h in DOMAIN_HEADS},
+                   spans=list(item.get("spans") or []), source=source)
+
+
+def split_domain_train(seed: int = 7, holdout: float = 0.15) -> tuple[
+        list[dict[str, Any]], list[dict[str, Any]]]:
+    """Domain train minus a stratified calibration slice, and that slice."""
+    items = read_jsonl(data_root() / "domain" / "train.jsonl")
+    rng = random.Random(seed)
+    by_label: dict[str, list[dict[str, Any]]] = {}
+    for it in items:
+        by_label.setdefault((it["labels"] or ["none"])[0], []).append(it)
+    fit, cal = [], []
+    for key in sorted(by_label):
+        group = by_label[key]
+        rng.shuffle(group)
+        k = max(1, round(len(group) * holdout))
+        cal.extend(group[:k])
+        fit.extend(group[k:])
+    return fit, cal
+
+
+def _ner(name: str, person_tags: tuple[str, ...], limit: int, rng: random.Random) -> list[Example]:
+    rows = read_jsonl(data_root() / "public" / name / "train.jsonl")
+    rng.shuffle(rows)
+    out = []
+    for r in rows[:limit]:
+        starts, pos = [], 0
+        for tok in r["tokens"]:
+            starts.append(pos)
+            pos += len(tok) + 1
+        persons: list[tuple[int, int]] = []
+        for i, tag in enumerate(r["tags"]):
+            end = starts[i] + len(r["tokens"][i])
+            if tag in tuple(f"B-{p}" for p in person_tags):
+                persons.append((starts[i], end))
+            elif tag in tuple(f"I-{p}" for p in person_tags) and persons:
+                persons[-1] = (persons[-1][0], end)
+        out.append(Example(r["text"], None, {}, persons=persons, source=name))
+    return out
+
+
+def _public_binary(name: str, head: str, positive: str, limit: int | None,
+                   rng: random.Random) -> list[Example]:
+    rows = read_jsonl(data_root() / "public" / name / "train.jsonl")
+    rng.shuffle(rows)
+    rows = rows[:limit] if limit else rows
+    return [Example(r["text"], None, {head: float(r["label"] == positive)}, source=name)
+            for r in rows]
+
+
+def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = ()) -> list[Example]:
+    """The whole training mix, deterministic for a seed."""
+    from classifiers.training.generate import generate
+
+    rng = random.Random(seed)
+    fit, _ = split_domain_train()
+    domain = [from_item(it, "domain") for it in fit]
+    written = [from_item(it, "generated") for it in generate(seed=seed)]
+    fb = [from_item(it, "feedback") for it in feedback]
+    own = domain * 3 + written * 2 + fb * 3
+    augmented = []
+    for ex in domain + written:
+        if ex.spans and rng.random() < 0.5:
+            augmented.append(evade(ex, rng))
+    examples = own + augmented
+    examples += _public_binary("tweeteval_offensive", "offensive", "offensive", None, rng)
+    examples += _public_binary("tweeteval_hate", "hate", "hate", 4000, rng)
+    examples += _ner("wnut17", ("person",), 2500, rng)
+    examples += _ner("btc", ("PER",), 2500, rng)
+    rng.shuffle(examples)
+    return examples
+
+
+def iter_eval_items(path: Path) -> Iterator[dict[str, Any]]:
+    yield from read_jsonl(path)

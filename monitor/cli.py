@@ -1,0 +1,187 @@
+"""The ``safeguard`` command line (typer).
+
+Core commands live here; each area adds its own through a ``register(app, bench)``
+function (classifiers, connectors, alerts, web), so this file stays a table of contents.
+Every command turns a ``MonitorError`` into one clear line on stderr and exit code 2 —
+never a traceback for a problem the user can fix.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from monitor.config import Settings, load_config
+from monitor.errors import MonitorError
+from monitor.logs import setup_logging
+
+app = typer.Typer(help="Safeguard Monitor: watches the organisation's own social media accounts.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+bench = typer.Typer(help="Benchmarks: each ends with one summary line of figures and units.",
+                    no_args_is_help=True)
+app.add_typer(bench, name="bench")
+
+F = TypeVar("F", bound=Callable[..., Any])
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config (default $SAFEGUARD_CONFIG or config/safeguard.yaml)")]
+DbOpt = Annotated[str | None, typer.Option("--db", help="database URL (default $SAFEGUARD_DATABASE_URL or sqlite:///safeguard.db)")]
+
+
+def friendly(fn: F) -> F:
+    """Print MonitorErrors as one line and exit 2."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except MonitorError as err:
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(2) from None
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings() -> Settings:
+    s = Settings()
+    setup_logging(s.log_level, json_lines=s.log_json)
+    return s
+
+
+def runtime(config: Path | None, db: str | None):  # type: ignore[no-untyped-def]
+    from monitor.runtime import Runtime
+
+    s = _settings()
+    return Runtime.from_settings(s, config_path=str(config) if config else None, database_url=db)
+
+
+@app.command("check-config")
+@friendly
+def check_config(path: Annotated[Path | None, typer.Argument(help="config file")] = None,
+                 config: ConfigOpt = None) -> None:
+    """Validate a configuration file and say what it describes."""
+    target = path or config or Settings().config
+    cfg = load_config(target)
+    typer.echo(f"{target}: OK — {len(cfg.locations)} locations, {len(cfg.people)} people, "
+               f"{len(cfg.accounts)} accounts, classifiers {', '.join(cfg.classifiers)}")
+    from monitor.config import read_secret
+
+    for acc in cfg.accounts:
+        if acc.platform != "static" and not read_secret(env=acc.token_env, file=acc.token_file):
+            typer.echo(f"  warning: accounts.{acc.id}: no token in "
+                       f"{'$' + acc.token_env if acc.token_env else acc.token_file or 'the environment'} "
+                       "(or set one with `safeguard account set-token`)")
+
+
+@app.command()
+@friendly
+def init(config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Create or migrate the database, and mirror the configured accounts into it."""
+    from monitor.accounts import sync_from_config
+    from monitor.db import migrate, session_scope
+
+    rt = runtime(config, db)
+    migrate(rt.engine)
+    with session_scope(rt.engine) as session:
+        sync_from_config(session, rt.config)
+    typer.echo(f"database ready: {rt.engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+@friendly
+def run(config: ConfigOpt = None, db: DbOpt = None,
+        web: Annotated[bool, typer.Option(help="also serve the review page")] = False,
+        port: int = 8000) -> None:
+    """Run the daemon until SIGTERM/SIGINT."""
+    from monitor.daemon import Daemon
+
+    rt = runtime(config, db)
+    if web:
+        from monitor.webserve import serve_in_thread
+
+        serve_in_thread(rt, port=port)
+    Daemon(rt).run_forever()
+
+
+@app.command()
+@friendly
+def status(config: ConfigOpt = None, db: DbOpt = None,
+           as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Accounts, last sync, errors, open cases by severity, outbox."""
+    from monitor.status import collect, render
+
+    rt = runtime(config, db)
+    data = collect(rt)
+    typer.echo(json.dumps(data, indent=2, default=str) if as_json else render(data))
+
+
+@app.command()
+@friendly
+def demo(directory: Annotated[Path, typer.Option("--dir", help="where the demo keeps its files")] = Path("demo-run"),
+         port: Annotated[int, typer.Option(help="review page port (0: don't serve)")] = 8000,
+         once: Annotated[bool, typer.Option("--once", help="stop after the first full cycle")] = False) -> None:
+    """A simulated platform, the daemon on SQLite, alerts in a local mailbox, the review page."""
+    from monitor.demo import run_demo
+
+    setup_logging("WARNING")
+    sys.exit(run_demo(directory, port=port, once=once))
+
+
+@app.command()
+def keygen() -> None:
+    """Print a new encryption key for SAFEGUARD_SECRET_KEY."""
+    from monitor.crypto import generate_key
+
+    typer.echo(generate_key())
+
+
+account = typer.Typer(help="Accounts and their credentials.", no_args_is_help=True)
+app.add_typer(account, name="account")
+
+
+@account.command("set-token")
+@friendly
+def set_token(account_id: str, config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Store an account's access token encrypted in the database (read from stdin)."""
+    from monitor.accounts import store_token, sync_from_config
+    from monitor.db import session_scope
+
+    rt = runtime(config, db)
+    if rt.config.account(account_id) is None:
+        raise MonitorError(f"no account {account_id!r} in the configuration")
+    token = sys.stdin.readline().strip()
+    if not token:
+        raise MonitorError("no token on standard input")
+    with session_scope(rt.engine) as session:
+        sync_from_config(session, rt.config)
+        store_token(session, account_id, token)
+    typer.echo(f"token stored (encrypted) for {account_id}")
+
+
+@bench.command("ingest")
+@friendly
+def bench_ingest(db: DbOpt = None, n: Annotated[int, typer.Option("-n")] = 100_000,
+                 batch: int = 1000, postgres: Annotated[bool, typer.Option(help="use the local PostgreSQL")] = False) -> None:
+    """Items per second through ingest → classify → case → outbox, and peak memory."""
+    from monitor.bench_ingest import run_bench
+
+    typer.echo(run_bench(n=n, batch=batch, db=db, postgres=postgres))
+
+
+# Each area adds its commands; a missing area is a packaging error, so it is loud.
+_AREAS = ("classifiers.cli", "connectors.cli", "monitor.alerts_cli", "monitor.web.cli")
+for _name in _AREAS:
+    try:
+        _mod = importlib.import_module(_name)
+    except ModuleNotFoundError as _err:
+        if _err.name != _name:
+            raise
+        continue
+    _mod.register(app, bench)
+
+
+if __name__ == "__main__":
+    app()

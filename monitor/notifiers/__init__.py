@@ -1,0 +1,1 @@
+"""Notifiers deliver one alert on one channel (mailbox file, Slack, email)."""

@@ -1,0 +1,181 @@
+"""Read side of the review page: the queue, counts and everything shown on a case page.
+
+Every function takes the signed-in user and applies ``visible_cases_clause``, so no route
+can forget the role and location scope. Thread context is filtered too: a neighbouring
+comment that has a case the user may not see (a safeguarding disclosure under a post a
+Setting Manager is reviewing) is left out rather than shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from fastapi import HTTPException
+from sqlalchemy import String, cast, func, or_
+from sqlalchemy import case as sql_case
+from sqlmodel import Session, col, select
+
+from monitor.models import Alert, AuditEvent, Case, CaseNote, Finding, Item, Referral, Takedown, User
+from monitor.types import CaseStatus, Severity
+from monitor.web.permissions import can_see_case, visible_cases_clause
+
+OPEN_STATUSES = [s.value for s in CaseStatus if s.is_open]
+NEIGHBOURS = 3  # comments shown either side of the flagged one
+
+_severity_rank = sql_case({s.value: s.rank for s in Severity}, value=Case.severity, else_=-1)
+
+
+@dataclass
+class QueueFilters:
+    """The queue's filters; ``status=None`` means every open status."""
+
+    status: str | None = None
+    severity: str | None = None
+    category: str | None = None
+    location: str | None = None
+    platform: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    page: int = 1
+
+    def as_query(self) -> dict[str, str]:
+        out = {k: str(v) for k, v in vars(self).items() if v not in (None, "") and k != "page"}
+        return out
+
+
+def _filtered(user: User, f: QueueFilters) -> Any:
+    stmt = select(Case).where(visible_cases_clause(user))
+    if f.status == "all":
+        pass
+    elif f.status:
+        stmt = stmt.where(Case.status == f.status)
+    else:
+        stmt = stmt.where(col(Case.status).in_(OPEN_STATUSES))
+    if f.severity:
+        stmt = stmt.where(Case.severity == f.severity)
+    if f.category:
+        stmt = stmt.where(cast(Case.categories, String).like(f'%"{_like_safe(f.category)}"%'))
+    if f.location:
+        stmt = stmt.where(Case.location_id == f.location)
+    if f.platform:
+        stmt = stmt.where(Case.platform == f.platform)
+    if f.date_from:
+        stmt = stmt.where(col(Case.opened_at) >= datetime.combine(f.date_from, time(), UTC))
+    if f.date_to:
+        stmt = stmt.where(col(Case.opened_at) < datetime.combine(f.date_to + timedelta(days=1),
+                                                                 time(), UTC))
+    return stmt
+
+
+def _like_safe(value: str) -> str:
+    return "".join(ch for ch in value if ch.isalnum() or ch == "_")
+
+
+def queue(db: Session, user: User, f: QueueFilters, *, page_size: int) -> tuple[list[tuple[Case, Item]], int]:
+    """Visible cases matching ``f``, most severe first, then oldest first."""
+    base = _filtered(user, f)
+    total = db.exec(select(func.count()).select_from(base.subquery())).one()
+    stmt = (base.add_columns(Item).join(Item, col(Item.id) == Case.item_id)
+            .order_by(_severity_rank.desc(), col(Case.opened_at), col(Case.id))
+            .offset(max(f.page - 1, 0) * page_size).limit(page_size))
+    rows = [(c, i) for c, i in db.exec(stmt).all()]
+    return rows, int(total)
+
+
+def state_counts(db: Session, user: User) -> dict[str, int]:
+    """Cases per status among those the user may see (hidden cases are not counted)."""
+    rows = db.exec(select(Case.status, func.count()).where(visible_cases_clause(user))
+                   .group_by(Case.status)).all()
+    counts = {s.value: 0 for s in CaseStatus}
+    counts.update({status: int(n) for status, n in rows})
+    return counts
+
+
+def facet_values(db: Session, user: User) -> dict[str, list[str]]:
+    vis = visible_cases_clause(user)
+    return {
+        "location": sorted(x for x in db.exec(select(Case.location_id).where(vis).distinct()) if x),
+        "platform": sorted(x for x in db.exec(select(Case.platform).where(vis).distinct()) if x),
+    }
+
+
+def visible_case(db: Session, user: User, case_id: int) -> Case:
+    """The case, or 404 whether it does not exist or the user may not see it."""
+    case = db.get(Case, case_id)
+    if case is None or not can_see_case(user, case):
+        raise HTTPException(status_code=404, detail="no such case")
+    return case
+
+
+def _hidden_item_ids(db: Session, user: User, item_ids: list[int]) -> set[int]:
+    if not item_ids:
+        return set()
+    rows = db.exec(select(Case).where(col(Case.item_id).in_(item_ids))).all()
+    return {c.item_id for c in rows if not can_see_case(user, c)}
+
+
+def thread(db: Session, user: User, item: Item) -> dict[str, Any]:
+    """The parent post and up to NEIGHBOURS sibling comments either side of ``item``."""
+    parent = None
+    siblings: list[Item] = []
+    if item.parent_external_id:
+        parent = db.exec(select(Item).where(Item.platform == item.platform,
+                                            Item.external_id == item.parent_external_id)).first()
+        sib = list(db.exec(select(Item).where(Item.platform == item.platform,
+                                              Item.parent_external_id == item.parent_external_id)
+                           .order_by(col(Item.created_at), col(Item.id))).all())
+        idx = next((n for n, s in enumerate(sib) if s.id == item.id), 0)
+        siblings = sib[max(idx - NEIGHBOURS, 0): idx + NEIGHBOURS + 1]
+    replies = list(db.exec(select(Item).where(Item.platform == item.platform,
+                                              Item.parent_external_id == item.external_id)
+                           .order_by(col(Item.created_at), col(Item.id)).limit(NEIGHBOURS * 2)).all())
+    hidden = _hidden_item_ids(db, user, [i.id for i in [*siblings, *replies]
+                                         + ([parent] if parent else []) if i.id is not None])
+    if parent is not None and parent.id in hidden:
+        parent = None
+    return {
+        "parent": parent,
+        "siblings": [s for s in siblings if s.id not in hidden],
+        "replies": [r for r in replies if r.id not in hidden],
+        "hidden_count": len(hidden),
+    }
+
+
+def case_details(db: Session, user: User, case: Case) -> dict[str, Any]:
+    """Everything the case page and ``GET /api/cases/{id}`` show."""
+    item = db.get(Item, case.item_id)
+    assert item is not None
+    findings = list(db.exec(select(Finding).where(Finding.item_id == item.id)
+                            .order_by(col(Finding.item_version).desc(), col(Finding.score).desc())).all())
+    history = list(db.exec(select(AuditEvent).where(or_(
+        (AuditEvent.subject_type == "case") & (AuditEvent.subject_id == str(case.id)),
+        (AuditEvent.subject_type == "item") & (AuditEvent.subject_id == str(item.id)),
+    )).order_by(col(AuditEvent.seq))).all())
+    return {
+        "case": case,
+        "item": item,
+        "thread": thread(db, user, item),
+        "findings": findings,
+        "current_findings": [f for f in findings if f.item_version == item.version],
+        "alerts": list(db.exec(select(Alert).where(Alert.case_id == case.id)
+                               .order_by(col(Alert.created_at), col(Alert.id))).all()),
+        "notes": list(db.exec(select(CaseNote).where(CaseNote.case_id == case.id)
+                              .order_by(col(CaseNote.created_at), col(CaseNote.id))).all()),
+        "referrals": list(db.exec(select(Referral).where(Referral.case_id == case.id)
+                                  .order_by(col(Referral.id))).all()),
+        "takedowns": list(db.exec(select(Takedown).where(Takedown.case_id == case.id)
+                                  .order_by(col(Takedown.id))).all()),
+        "history": history,
+        "assignee": db.get(User, case.assignee_id) if case.assignee_id else None,
+    }
+
+
+def assignable_users(db: Session, case: Case) -> list[User]:
+    """Active users who could see this case (never hand a safeguarding case to a
+    Setting Manager)."""
+    users = db.exec(select(User).where(User.active == True).order_by(col(User.username))).all()  # noqa: E712
+    from monitor.web.permissions import Perm, can
+
+    return [u for u in users if can_see_case(u, case) and can(u, Perm.NOTE)]
