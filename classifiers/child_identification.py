@@ -88,14 +88,19 @@ class _RosterMatcher:
         return spans
 
 
-def _phrase_spans(norm: Normalised, phrases: Sequence[str], typ: str) -> list[Span]:
-    spans = []
+def _phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex for the configured phrases, normalised like the text they are found in."""
+    parts = sorted({normalise(p).text.lower().strip() for p in phrases} - {""}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in parts) + r")\b") if parts else None
+
+
+def _phrase_spans(norm: Normalised, pattern: re.Pattern[str] | None, typ: str) -> list[Span]:
+    spans: list[Span] = []
+    if pattern is None:
+        return spans
     low = norm.text.lower()
-    for phrase in phrases:
-        p = normalise(phrase).text.lower().strip()
-        if not p:
-            continue
-        for m in re.finditer(rf"\b{re.escape(p)}\b", low):
+    if len(low) == len(norm.text):
+        for m in pattern.finditer(low):
             s, e = norm.to_original(m.start(), m.end())
             spans.append(Span(s, e, typ))
     return spans
@@ -116,9 +121,10 @@ class ChildIdentificationClassifier(Classifier):
         self.runtime = runtime or shared_runtime()
         self.threshold = self.runtime.thresholds["child_identification"]
         self.roster = _RosterMatcher(self.context)
-        self.schools = [s for loc in self.context.locations for s in loc.schools]
-        self.uniforms = [u for loc in self.context.locations for u in loc.uniforms]
-        self.places = [p for loc in self.context.locations for p in loc.places]
+        locs = self.context.locations
+        self.schools = _phrase_pattern([s for loc in locs for s in loc.schools])
+        self.uniforms = _phrase_pattern([u for loc in locs for u in loc.uniforms])
+        self.places = _phrase_pattern([p for loc in locs for p in loc.places])
 
     def classify_batch(self, items: Sequence[ClassifierInput]) -> list[list[Detection]]:
         results = self.runtime.run([(it.text, it.context) for it in items])

@@ -13,6 +13,7 @@ the item itself carries most of the signal and every token costs time.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -60,10 +61,16 @@ def make_tokenizer(path: Path) -> Any:
     return tok
 
 
+@functools.lru_cache(maxsize=4096)
+def _context_text(context: str) -> str:
+    """Normalised, cut context; cached because many replies share one parent post."""
+    return normalise(context).text[:CONTEXT_CHARS]
+
+
 def encoder_input(norm: Normalised, context: str | None) -> str | tuple[str, str]:
     """The tokenizer input for one item: the text, or (text, context) as a pair."""
     if context:
-        ctx = normalise(context).text[:CONTEXT_CHARS]
+        ctx = _context_text(context)
         if ctx.strip():
             return (norm.text, ctx)
     return norm.text

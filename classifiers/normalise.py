@@ -75,7 +75,7 @@ _UNIT_SUFFIX = re.compile(r"^\d+(?:am|pm|st|nd|rd|th|s|k|m|p|yo|yrs?|mins?|hrs?|
 _SPACED = re.compile(
     r"(?<![A-Za-z0-9])[A-Za-z](?P<sep>[ .\-_*·])[A-Za-z](?:(?P=sep)[A-Za-z])+(?![A-Za-z0-9])\.?")
 _REPEAT = re.compile(r"([A-Za-z])\1{2,}")
-_PROTECTED = re.compile(r"[\w.+\-]+@[\w\-]+\.[\w.\-]+|https?://\S+|www\.\S+|\S+\.(?:com|net|org|co\.uk|io)\b")
+_PROTECTED = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b|[\w.+\-]+@[\w\-]+\.[\w.\-]+|https?://\S+|www\.\S+|\S+\.(?:com|net|org|co\.uk|io)\b")
 _NUMBERISH = re.compile(r"^[0-9oOlI]+$")
 _NEEDS_LEET = re.compile(r"[A-Za-z][0-9@$!|€+][A-Za-z0-9]|[0-9@$|€][A-Za-z]")
 

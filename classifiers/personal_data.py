@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from classifiers.base import Classifier, ClassifierInput, Detection, Span
 from classifiers.context import SettingContext
 from classifiers.encoder import EncoderRuntime, shared_runtime
-from classifiers.normalise import normalise
+from classifiers.normalise import Normalised, normalise
 from classifiers import rules
 from monitor.types import AuthorRole, Category
 
@@ -35,9 +35,9 @@ class PersonalDataClassifier(Classifier):
         self.runtime = runtime or shared_runtime()
         self.threshold = self.runtime.thresholds["personal_data"]
 
-    def rule_spans(self, item: ClassifierInput) -> list[Span]:
+    def rule_spans(self, item: ClassifierInput, norm: Normalised | None = None) -> list[Span]:
         """Exact matches that are an adult's contact details."""
-        norm = normalise(item.text)
+        norm = norm or normalise(item.text)
         org = item.author_role == AuthorRole.ORGANISATION
         spans: list[Span] = []
         for s, e, digits in rules.find_phones(norm):
@@ -61,7 +61,7 @@ class PersonalDataClassifier(Classifier):
         results = self.runtime.run([(it.text, it.context) for it in items])
         out: list[list[Detection]] = []
         for item, res in zip(items, results):
-            exact = self.rule_spans(item)
+            exact = self.rule_spans(item, res.norm)
             p = res.probs["personal_data"]
             model_spans = [Span(t.start, t.end, t.type) for t in res.spans
                            if t.type in _MODEL_TYPES]

@@ -131,7 +131,15 @@ class ApiClient:
 
     # -- helpers for platform clients ----------------------------------------------
     def url(self, path_or_url: str) -> str:
+        """An absolute URL for a path, or a platform's paging link checked and cleaned.
+
+        A link is only followed on the API's own host: the credential header goes with
+        it, so a response pointing elsewhere is refused rather than obeyed.
+        """
         if path_or_url.startswith(("http://", "https://")):
+            link, base = urlsplit(path_or_url), urlsplit(self.base_url)
+            if (link.scheme, link.netloc) != (base.scheme, base.netloc):
+                raise self.fail(MalformedResponse, f"refusing to follow a link to another host ({link.netloc})")
             return strip_params(path_or_url)
         return f"{self.base_url}/{path_or_url.lstrip('/')}"
 
@@ -154,6 +162,20 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send one request; return the decoded JSON body (``None`` for an empty body)."""
+        return self.exchange(method, path_or_url, params=params, json_body=json_body, data=data,
+                             headers=headers)[0]
+
+    def exchange(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        data: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[Any, httpx.Response]:
+        """Like ``request`` but also hands back the response (for paging headers)."""
         url = self.url(path_or_url)
         what = describe(method, url)
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
@@ -179,7 +201,7 @@ class ApiClient:
             self.interpret(self, response, body)
         self._check_status(response, body, what)
         self.log.debug("[%s] %s -> %s", self.account, what, response.status_code)
-        return body
+        return body, response
 
     def get(self, path_or_url: str, params: Mapping[str, Any] | None = None) -> Any:
         return self.request("GET", path_or_url, params=params)

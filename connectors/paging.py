@@ -77,7 +77,7 @@ class TimeCursor:
     present: bool = False  # False: nothing stored yet (first sync)
 
     @classmethod
-    def decode(cls, value: str | None) -> "TimeCursor":
+    def decode(cls, value: str | None) -> TimeCursor:
         if not value:
             return cls()
         ts_text, _, ids = value.partition("|")
@@ -101,13 +101,13 @@ class TimeCursor:
         elif ts == self.ts:
             self.ids.add(item_id)
 
-    def capped(self, limit: int) -> "TimeCursor":
+    def capped(self, limit: int) -> TimeCursor:
         """Never store a time after the poll started (a skewed platform clock)."""
         if self.ts > limit:
             return TimeCursor(limit, set(), True)
         return TimeCursor(self.ts, set(self.ids), self.present)
 
-    def copy(self) -> "TimeCursor":
+    def copy(self) -> TimeCursor:
         return TimeCursor(self.ts, set(self.ids), self.present)
 
 

@@ -122,12 +122,13 @@ def status(config: ConfigOpt = None, db: DbOpt = None,
 @friendly
 def demo(directory: Annotated[Path, typer.Option("--dir", help="where the demo keeps its files")] = Path("demo-run"),
          port: Annotated[int, typer.Option(help="review page port (0: don't serve)")] = 8000,
-         once: Annotated[bool, typer.Option("--once", help="stop after the first full cycle")] = False) -> None:
+         once: Annotated[bool, typer.Option("--once", help="stop after the first full cycle")] = False,
+         classifier: Annotated[list[str] | None, typer.Option(help="classifier names (default: the full set)")] = None) -> None:
     """A simulated platform, the daemon on SQLite, alerts in a local mailbox, the review page."""
     from monitor.demo import run_demo
 
     setup_logging("WARNING")
-    sys.exit(run_demo(directory, port=port, once=once))
+    sys.exit(run_demo(directory, port=port, once=once, classifiers=classifier))
 
 
 @app.command()
@@ -163,12 +164,12 @@ def set_token(account_id: str, config: ConfigOpt = None, db: DbOpt = None) -> No
 
 @bench.command("ingest")
 @friendly
-def bench_ingest(db: DbOpt = None, n: Annotated[int, typer.Option("-n")] = 100_000,
-                 batch: int = 1000, postgres: Annotated[bool, typer.Option(help="use the local PostgreSQL")] = False) -> None:
+def bench_ingest(n: Annotated[int, typer.Option("-n")] = 100_000, batch: int = 1000,
+                 backend: Annotated[list[str] | None, typer.Option(help="sqlite and/or postgresql")] = None) -> None:
     """Items per second through ingest → classify → case → outbox, and peak memory."""
     from monitor.bench_ingest import run_bench
 
-    typer.echo(run_bench(n=n, batch=batch, db=db, postgres=postgres))
+    typer.echo(run_bench(n=n, batch=batch, backends=tuple(backend or ("sqlite", "postgresql"))))
 
 
 # Each area adds its commands; a missing area is a packaging error, so it is loud.

@@ -135,6 +135,20 @@ class RetentionConfig(_Strict):
     text_days: int = 90
 
 
+class RecordsConfig(_Strict):
+    """Records for inspectors (issue 10): complaint deadlines, evidence signing, reports."""
+
+    complaint_response_days: int = Field(28, ge=1, description="days to answer a complaint")
+    due_soon_days: int = Field(7, ge=0, description="warn this many days before the deadline")
+    #: Ed25519 key that signs evidence packs, stored encrypted with the Fernet key
+    signing_key_file: str = ".safeguard-evidence.key"
+    #: where stored media files live (a media entry's "path" is relative to it)
+    media_dir: str | None = None
+    #: extra person ids who receive the organisation-wide monthly report (the DSL, the
+    #: deputy and the admins always do); each location's managers get their own report
+    report_recipients: list[str] = Field(default_factory=list)
+
+
 class Config(_Strict):
     version: int = 1
     organisation: str = "Safeguard Monitor"
@@ -150,6 +164,7 @@ class Config(_Strict):
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    records: RecordsConfig = Field(default_factory=RecordsConfig)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Config":

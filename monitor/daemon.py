@@ -78,7 +78,11 @@ class Daemon:
     def deliver(self) -> None:
         from monitor.outbox import deliver_due
 
-        deliver_due(self.rt.engine, self.rt.config, self.rt.notifiers, worker_id=self.rt.worker)
+        for _ in range(20):  # drain a backlog now rather than 50 alerts per tick
+            res = deliver_due(self.rt.engine, self.rt.config, self.rt.notifiers,
+                              worker_id=self.rt.worker)
+            if res.sent + res.retried + res.failed == 0 or self.stop_event.is_set():
+                break
 
     def escalate(self) -> None:
         from monitor import escalation

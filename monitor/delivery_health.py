@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from sqlalchemy import and_, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -51,9 +52,9 @@ def surface_failures(engine: Engine, config: Config, *, worker_id: str) -> int:
     with session_scope(engine) as session:
         stmt = (select(Alert).where(
                     col(Alert.failure_surfaced).is_(False), Alert.reason != "admin",
-                    ((Alert.status == AlertStatus.FAILED.value)
-                     | ((col(Alert.status).in_([AlertStatus.PENDING.value, AlertStatus.SENDING.value]))
-                        & (col(Alert.first_failed_at) <= since))))
+                    or_(col(Alert.status) == AlertStatus.FAILED.value,
+                        and_(col(Alert.status).in_([AlertStatus.PENDING.value, AlertStatus.SENDING.value]),
+                             col(Alert.first_failed_at) <= since)))
                 .order_by(col(Alert.id)).limit(500))
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
@@ -72,7 +73,7 @@ def surface_failures(engine: Engine, config: Config, *, worker_id: str) -> int:
                                     for a in failing[:MAX_LISTED]],
                          "count": len(failing),
                          "threshold_minutes": config.alerts.failure_threshold_minutes})
-    log.error("%d alert(s) failing for over %d minutes (channels: %s); admins notified",
+    log.error("%d alert(s) failed, or failing for over %d minutes (channels: %s); admins notified",
               len(failing), config.alerts.failure_threshold_minutes,
               ", ".join(sorted({a.channel for a in failing})))
     return len(failing)
@@ -80,9 +81,11 @@ def surface_failures(engine: Engine, config: Config, *, worker_id: str) -> int:
 
 def _queue_notice(session: Session, config: Config, failing: list[Alert], now) -> None:  # type: ignore[no-untyped-def]
     channels = {a.channel for a in failing}
-    lines = [f"{len(failing)} alert(s) could not be delivered for over "
-             f"{config.alerts.failure_threshold_minutes} minutes. They stay queued and are "
-             "retried; check the channel below and tell the recipients directly if urgent.", ""]
+    intro = (f"{len(failing)} alert(s) could not be delivered within "
+             f"{config.alerts.failure_threshold_minutes} minutes. Pending ones are still being "
+             "retried; failed ones will not be. Check the channel below, and tell the "
+             "recipients directly if the case is urgent.")
+    lines = [intro, ""]
     for a in failing[:MAX_LISTED]:
         who = config.person(a.recipient)
         lines.append(f"- alert {a.id} (case #{a.case_id}, {a.severity}) to "

@@ -10,7 +10,7 @@ that are read whole and never queried inside.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Text, UniqueConstraint
@@ -265,6 +265,30 @@ class Alert(SQLModel, table=True):
     #: the hold is applied once and a digest groups the alerts held for the same slot
     deferred_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Complaint(SQLModel, table=True):
+    """The complaints log (issue 10): a ``complaint`` case handled as a formal complaint.
+
+    Dates are calendar dates in the organisation's time zone, as an inspector reads them;
+    ``respond_by`` is fixed when the complaint is logged (received + the configured days).
+    """
+
+    __table_args__ = (UniqueConstraint("case_id"), Index("ix_complaint_respond_by", "respond_by"))
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", sa_type=BigInt)
+    location_id: str | None = Field(default=None, foreign_key="location.id")
+    complainant: str | None = None  # as far as known
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    received_on: date
+    respond_by: date
+    investigation_notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    outcome: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    complainant_told_on: date | None = None
+    status: str = Field(default="open", max_length=16)  # open | responded | closed
+    opened_by: str
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -28,6 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import and_
+from sqlalchemy import case as sa_case
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, or_, select
 
@@ -48,6 +50,9 @@ EXCERPT_CHARS = 160
 MASKED_SPAN_TYPES = {"child_name", "surname", "age", "school", "uniform", "place", "address",
                      "time_place", "phone", "email", "health"}
 HOLDABLE_REASONS = {"new_case", "updated"}  # escalations and notices are never held
+#: in a flood, the most serious alerts are claimed first
+_URGENCY = sa_case((col(Alert.severity) == Severity.CRITICAL.value, 0),
+                (col(Alert.severity) == Severity.HIGH.value, 1), else_=2)
 
 
 @dataclass
@@ -86,7 +91,8 @@ def masked_excerpt(text: str | None, spans: list[dict], *, limit: int = EXCERPT_
 def build_message(session: Session, alert: Alert, config: Config, *,
                   redelivery: bool = False) -> AlertMessage:
     person = config.person(alert.recipient)
-    redelivery = redelivery or alert.attempts > 0
+    # any earlier attempt may have reached the server (a timeout after it accepted)
+    redelivery = redelivery or alert.attempts > 0 or alert.last_error is not None
     if alert.case_id is None:  # an admin notice (monitor.notices), not about a case
         return AlertMessage(
             alert_id=alert.id, case_id=None, idempotency_key=alert.idempotency_key,  # type: ignore[arg-type]
@@ -130,9 +136,9 @@ def _claim(engine: Engine, config: Config | None, *, worker_id: str,
     held = 0
     with session_scope(engine) as session:
         stmt = (select(Alert).where(or_(
-                    (Alert.status == AlertStatus.PENDING.value) & (col(Alert.next_attempt_at) <= now),
-                    (Alert.status == AlertStatus.SENDING.value) & (col(Alert.claimed_until) < now)))
-                .order_by(col(Alert.next_attempt_at), col(Alert.id)).limit(limit))
+                    and_(col(Alert.status) == AlertStatus.PENDING.value, col(Alert.next_attempt_at) <= now),
+                    and_(col(Alert.status) == AlertStatus.SENDING.value, col(Alert.claimed_until) < now)))
+                .order_by(_URGENCY, col(Alert.next_attempt_at), col(Alert.id)).limit(limit))
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         rows = list(session.exec(stmt))
@@ -178,7 +184,21 @@ def _is_digest(alert: Alert, config: Config) -> bool:
                 and alert.reason in HOLDABLE_REASONS and alert.severity == Severity.LOW.value)
 
 
-def _jobs(engine: Engine, config: Config, claimed: list[tuple[int, bool]], worker_id: str) -> list[_Job]:
+def _acknowledged_escalation(session: Session, alert: Alert) -> bool:
+    """An escalation whose case was acknowledged meanwhile (from any path) is not sent."""
+    if alert.reason != "escalation" or alert.case_id is None:
+        return False
+    case = session.get(Case, alert.case_id)
+    if case is None or case.acknowledged_at is None:
+        return False
+    alert.status = AlertStatus.SUPPRESSED.value
+    alert.claimed_by = alert.claimed_until = None
+    session.add(alert)
+    return True
+
+
+def _jobs(engine: Engine, config: Config, claimed: list[tuple[int, bool]], worker_id: str,
+          broken: list[int]) -> list[_Job]:
     jobs: list[_Job] = []
     digests: dict[tuple[str, str, datetime], list[tuple[Alert, AlertMessage]]] = {}
     with session_scope(engine) as session:
@@ -186,7 +206,14 @@ def _jobs(engine: Engine, config: Config, claimed: list[tuple[int, bool]], worke
             alert = session.get(Alert, alert_id)
             if alert is None or alert.claimed_by != worker_id:
                 continue
-            message = build_message(session, alert, config, redelivery=reclaimed)
+            if _acknowledged_escalation(session, alert):
+                continue
+            try:
+                message = build_message(session, alert, config, redelivery=reclaimed)
+            except Exception:
+                log.exception("alert %s: cannot build its message", alert_id)
+                broken.append(alert_id)
+                continue
             if _is_digest(alert, config):
                 slot = ensure_utc(alert.deferred_until)
                 assert slot is not None
@@ -218,7 +245,7 @@ def _send(notifiers: Mapping[str, Notifier], job: _Job) -> tuple[DeliveryReceipt
         return notifier.send(job.message), None
     except DeliveryFailed as err:
         return None, err
-    except Exception as err:  # noqa: BLE001 - a notifier bug must not lose the alert
+    except Exception as err:
         log.exception("notifier %s crashed on alert %s", job.channel, job.alert_ids)
         return None, DeliveryFailed(f"{type(err).__name__} in the {job.channel} notifier",
                                     retryable=True)
@@ -274,13 +301,22 @@ def deliver_due(engine: Engine, config: Config, notifiers: Mapping[str, Notifier
     """Deliver what is due now; report failures past the threshold. Safe to run anywhere."""
     result = DeliveryResult()
     claimed, result.held = _claim(engine, config, worker_id=worker_id, limit=limit)
-    for job in _jobs(engine, config, claimed, worker_id):
+    broken: list[int] = []
+    for job in _jobs(engine, config, claimed, worker_id, broken):
         receipt, error = _send(notifiers, job)
         with session_scope(engine) as session:
             for alert_id in job.alert_ids:
                 alert = session.get(Alert, alert_id)
                 if alert is not None:
                     _record(session, config, alert, worker_id, receipt, error, result)
+    if broken:
+        unbuildable = DeliveryFailed("the alert's message could not be built (see the log)",
+                                     retryable=False)
+        with session_scope(engine) as session:
+            for alert_id in broken:
+                alert = session.get(Alert, alert_id)
+                if alert is not None:
+                    _record(session, config, alert, worker_id, None, unbuildable, result)
     from monitor.delivery_health import surface_failures
 
     result.surfaced = surface_failures(engine, config, worker_id=worker_id)

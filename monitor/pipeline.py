@@ -18,8 +18,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from classifiers.base import Classifier, ClassifierInput, Detection
@@ -48,7 +50,7 @@ class ProcessResult:
     case_ids: list[int] = field(default_factory=list)
 
 
-def classifier_input(item: Item, *, context: str | None, location: str | None) -> ClassifierInput:
+def classifier_input(item: Any, *, context: str | None, location: str | None) -> ClassifierInput:
     return ClassifierInput(
         id=str(item.id),
         text=(item.text or "")[:MAX_CLASSIFY_CHARS],
@@ -71,14 +73,19 @@ class Pipeline:
         self.actor = f"daemon:{worker_id}"
 
     # -- claiming --------------------------------------------------------------------
-    def _claim(self, session: Session, limit: int) -> list[Item]:
-        stmt = (select(Item).where(Item.state == ItemState.PENDING.value)
+    _COLUMNS = (Item.id, Item.platform, Item.external_id, Item.parent_external_id,
+                Item.account_id, Item.kind, Item.text, Item.author_is_owner, Item.media,
+                Item.version, Item.attempts)
+
+    def _claim(self, session: Session, limit: int) -> list[Any]:
+        """Rows (not ORM objects: a batch is read and written in bulk) of PENDING items."""
+        stmt = (select(*self._COLUMNS).where(Item.state == ItemState.PENDING.value)
                 .order_by(col(Item.id)).limit(limit))
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         return list(session.exec(stmt).all())
 
-    def _contexts(self, session: Session, items: list[Item]) -> dict[int, str | None]:
+    def _contexts(self, session: Session, items: list[Any]) -> dict[int, str | None]:
         wanted = {(i.platform, i.parent_external_id) for i in items if i.parent_external_id}
         parents: dict[tuple[str, str], str | None] = {}
         by_platform: dict[str, list[str]] = {}
@@ -131,38 +138,45 @@ class Pipeline:
             detections = self._classify(inputs)
             now = utcnow()
             events: list[tuple[str, str, str, str, dict | None]] = []
+            findings: list[dict[str, Any]] = []
+            done_ids: list[int] = []
             for item, inp, dets in zip(items, inputs, detections, strict=True):
                 res.items += 1
                 if dets is None:
-                    item.attempts += 1
-                    if item.attempts >= MAX_ATTEMPTS:
-                        item.state = ItemState.FAILED.value
+                    attempts = item.attempts + 1
+                    state = ItemState.FAILED if attempts >= MAX_ATTEMPTS else ItemState.PENDING
+                    session.exec(update(Item).where(col(Item.id) == item.id)  # type: ignore[call-overload]
+                                 .values(attempts=attempts, state=state.value))
+                    if state is ItemState.FAILED:
                         res.failed += 1
                         events.append((self.actor, "item.classify_failed", "item", str(item.id),
-                                       {"attempts": item.attempts}))
-                    session.add(item)
+                                       {"attempts": attempts}))
                     continue
                 for clf, d in dets:
-                    session.add(Finding(
-                        item_id=item.id, item_version=item.version, classifier=clf.name,  # type: ignore[arg-type]
-                        model_version=clf.version, category=d.category.value, label=d.label,
-                        score=round(float(d.score), 4),
-                        severity=d.severity.value if d.severity else None,
-                        spans=[s.as_dict() for s in d.spans], created_at=now))
-                    res.findings += 1
+                    findings.append({
+                        "item_id": item.id, "item_version": item.version, "classifier": clf.name,
+                        "model_version": clf.version, "category": d.category.value,
+                        "label": d.label, "score": round(float(d.score), 4),
+                        "severity": d.severity.value if d.severity else None,
+                        "spans": [sp.as_dict() for sp in d.spans], "created_at": now})
                 assessment = assess([d for _, d in dets], inp, self.config.policy)
                 if assessment is not None:
                     self._open_or_update_case(session, item, accounts.get(item.account_id),
                                               assessment, res, events, now)
-                item.state = ItemState.DONE.value
-                session.add(item)
+                done_ids.append(item.id)
+            if findings:
+                session.execute(insert(Finding), findings)
+                res.findings = len(findings)
+            for i in range(0, len(done_ids), 500):
+                session.exec(update(Item).where(col(Item.id).in_(done_ids[i:i + 500]))  # type: ignore[call-overload]
+                             .values(state=ItemState.DONE.value))
             events.append((self.actor, "items.classified", "batch", str(items[0].id),
                            {"items": res.items, "findings": res.findings,
                             "classifiers": {c.name: c.version for c in self.classifiers}}))
             audit.append_many(session, events, at=now)
         return res
 
-    def _open_or_update_case(self, session: Session, item: Item, account: Account | None,
+    def _open_or_update_case(self, session: Session, item: Any, account: Account | None,
                              a: Assessment, res: ProcessResult,
                              events: list[tuple[str, str, str, str, dict | None]], now) -> None:  # type: ignore[no-untyped-def]
         case = session.exec(select(Case).where(Case.item_id == item.id)).first()
@@ -203,7 +217,7 @@ class Pipeline:
         res.case_ids.append(case.id)  # type: ignore[arg-type]
         self._queue_alerts(session, case, item, a, reason, res, events, now)
 
-    def _queue_alerts(self, session: Session, case: Case, item: Item, a: Assessment, reason: str,
+    def _queue_alerts(self, session: Session, case: Case, item: Any, a: Assessment, reason: str,
                       res: ProcessResult, events: list[tuple[str, str, str, str, dict | None]],
                       now) -> None:  # type: ignore[no-untyped-def]
         severity = Severity(case.severity)

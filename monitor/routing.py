@@ -64,11 +64,7 @@ def channels_for(person: Person, wanted: Iterable[str], config: Config) -> list[
     """Channels this person can actually be reached on, from those a rule wants."""
     out: list[str] = []
     for ch in wanted:
-        if ch == "slack" and config.alerts.slack and person.slack_user:
-            out.append(ch)
-        elif ch == "email" and config.alerts.email and person.email:
-            out.append(ch)
-        elif ch == "mailbox" and config.alerts.mailbox_file:
+        if ch == "slack" and config.alerts.slack and person.slack_user or ch == "email" and config.alerts.email and person.email or ch == "mailbox" and config.alerts.mailbox_file:
             out.append(ch)
     if not out and config.alerts.mailbox_file:
         out.append("mailbox")  # never drop an alert for want of a channel

@@ -116,12 +116,15 @@ def _insert_ignore(session: Session, table: Any, rows: list[dict[str, Any]],
     """INSERT … ON CONFLICT DO NOTHING (both databases); RETURNING gives the rows we won."""
     if not rows:
         return []
+    # executemany with a constant statement: SQLAlchemy's "insertmanyvalues" batches it
+    # into multi-row INSERTs with a cached compile (a .values(rows) statement is compiled
+    # afresh for every batch size, which cost most of the ingest time).
     dialect = session.get_bind().dialect.name
     ins = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
-    stmt = ins.values(rows).on_conflict_do_nothing(index_elements=conflict)
+    stmt = ins.on_conflict_do_nothing(index_elements=conflict)
     if returning:
-        return list(session.execute(stmt.returning(*returning)).all())
-    session.execute(stmt)
+        return list(session.execute(stmt.returning(*returning), rows).all())
+    session.execute(stmt, rows)
     return []
 
 

@@ -16,12 +16,14 @@ Errors are handled here, per account, so one failing account never stops the oth
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlmodel import col
 
 from monitor import audit, crypto
@@ -42,7 +44,7 @@ from monitor.store import cursors, ingest_batch, sync_state
 
 log = logging.getLogger(__name__)
 LEASE_STREAM = "_lease"
-LEASE_SECONDS = 300
+LEASE_SECONDS = 90  # renewed after every stored batch
 MAX_BACKOFF = 3600.0
 
 
@@ -56,19 +58,48 @@ class PollOutcome:
     detail: str = ""
 
 
+def _holder_is_dead(holder: str | None) -> bool:
+    """True when the holder ran on this host and its process is gone (killed, crashed)."""
+    if not holder or ":" not in holder:
+        return False
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def _take_lease(rt: Runtime, account_id: str) -> bool:
+    """Compare-and-set on the account's lease row; a dead local holder's lease is taken over."""
     now = utcnow()
     with session_scope(rt.engine) as session:
-        sync_state(session, account_id=account_id, stream=LEASE_STREAM)
+        st = sync_state(session, account_id=account_id, stream=LEASE_STREAM)
+        holder, until = st.lease_holder, st.lease_until
+    free = holder is None or holder == rt.worker or until is None or until < now or _holder_is_dead(holder)
+    if not free:
+        return False
     with session_scope(rt.engine) as session:
+        guard = (col(SyncState.lease_holder).is_(None) if holder is None
+                 else SyncState.lease_holder == holder)
         res = session.exec(update(SyncState)  # type: ignore[call-overload]
-                           .where(SyncState.account_id == account_id, SyncState.stream == LEASE_STREAM,
-                                  or_(col(SyncState.lease_until).is_(None),
-                                      col(SyncState.lease_until) < now,
-                                      SyncState.lease_holder == rt.worker))
+                           .where(SyncState.account_id == account_id,
+                                  SyncState.stream == LEASE_STREAM, guard)
                            .values(lease_holder=rt.worker,
                                    lease_until=now + timedelta(seconds=LEASE_SECONDS)))
         return bool(res.rowcount)
+
+
+def _renew_lease(rt: Runtime, account_id: str) -> None:
+    with session_scope(rt.engine) as session:
+        session.exec(update(SyncState)  # type: ignore[call-overload]
+                     .where(SyncState.account_id == account_id, SyncState.stream == LEASE_STREAM,
+                            SyncState.lease_holder == rt.worker)
+                     .values(lease_until=utcnow() + timedelta(seconds=LEASE_SECONDS)))
 
 
 def _release_lease(rt: Runtime, account_id: str) -> None:
@@ -122,6 +153,7 @@ def poll_account(rt: Runtime, account: AccountConfig, *, stop: threading.Event |
                 out.new += res.new
                 out.edited += res.edited
                 out.batches += 1
+                _renew_lease(rt, account.id)
                 if stop is not None and stop.is_set():
                     break  # the cursor of every stored batch is saved; resume next time
         finally:

@@ -193,8 +193,11 @@ def calibrate(out_dir: Path) -> dict[str, float]:
 
 
 def main() -> None:
+    from classifiers.training.card import write_card
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     train()
+    write_card()
 
 
 if __name__ == "__main__":

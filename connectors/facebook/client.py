@@ -75,7 +75,11 @@ def usage_wait(headers: httpx.Headers) -> float | None:
     return max(minutes) * 60 if minutes and max(minutes) > 0 else None
 
 
-def graph_interpreter(*, hint: str = "") -> Interpreter:
+PAGE_PERMISSIONS = "pages_read_engagement, pages_read_user_content and pages_manage_engagement"
+
+
+def graph_interpreter(*, hint: str = "", permissions: str = PAGE_PERMISSIONS,
+                      token_name: str = "long-lived Page access token") -> Interpreter:
     """The ``interpret`` hook: map Graph's ``{"error": {...}}`` envelope onto the error tree."""
 
     def interpret(api: ApiClient, response: httpx.Response, body: Any) -> None:
@@ -97,13 +101,12 @@ def graph_interpreter(*, hint: str = "") -> Interpreter:
             raise api.fail(
                 CredentialsRejected,
                 f"{what}: {label}: the access token was rejected ({msg}). "
-                f"Generate a new long-lived Page access token{hint}",
+                f"Generate a new {token_name}{hint}",
             )
         if code in PERMISSION_CODES:
             raise api.fail(
                 CredentialsRejected,
-                f"{what}: {label}: permission missing ({msg}). Grant the app "
-                "pages_read_engagement, pages_read_user_content and pages_manage_engagement",
+                f"{what}: {label}: permission missing ({msg}). Grant the app {permissions}",
             )
         if code in TRANSIENT_CODES or err.get("is_transient") or response.status_code >= 500:
             raise api.fail(SourceUnavailable, f"{what}: {label} (transient): {msg}")

@@ -25,6 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from connectors import meta_webhooks
+from connectors._time import epoch, parse_time
 from connectors.base import (
     Action,
     ActionResult,
@@ -35,8 +37,6 @@ from connectors.base import (
     WebhookRequest,
     WebhookResponse,
 )
-from connectors import meta_webhooks
-from connectors._time import epoch, parse_time
 from connectors.common import Clock, ConnectorSecrets, http_client, now, require_token, timeout_of
 from connectors.facebook.client import (
     DEFAULT_BASE_URL,
@@ -88,8 +88,8 @@ def ids_from_permalink(permalink: str | None) -> tuple[str | None, str | None]:
     q = parse_qs(parts.query)
     segs = [s for s in parts.path.split("/") if s]
     post = segs[segs.index("posts") + 1] if "posts" in segs[:-1] else None
-    top = (q.get("comment_id") or [None])[0]
-    reply = (q.get("reply_comment_id") or [None])[0]
+    top = next(iter(q.get("comment_id") or []), None)
+    reply = next(iter(q.get("reply_comment_id") or []), None)
     if not post or not top:
         return None, None
     if reply:
@@ -159,7 +159,7 @@ def feed_change_item(value: dict[str, Any], page_id: str) -> FetchedItem | None:
     author_id = str(author_id) if author_id is not None else None
     author_name = author.get("name", value.get("sender_name"))
     created = parse_time(value.get("created_time"))
-    post = value.get("post") if isinstance(value.get("post"), dict) else {}
+    post: dict[str, Any] = value["post"] if isinstance(value.get("post"), dict) else {}
     if item == "comment" and value.get("comment_id"):
         parent = str(value.get("parent_id") or value.get("post_id") or "") or None
         post_id = str(value.get("post_id") or "") or None
@@ -242,7 +242,7 @@ class FacebookPageConnector(Connector):
         *,
         http: httpx.Client | None = None,
         clock: Clock = now,
-    ) -> "FacebookPageConnector":
+    ) -> FacebookPageConnector:
         token = require_token(account, secrets, what="Page access token")
         client, owned = http_client(http)
         hint = f" and set {account.token_env}" if account.token_env else ""
@@ -301,19 +301,26 @@ class FacebookPageConnector(Connector):
 
         since = comments_seen.ts if comments_seen.present else None
         for post_id in touched:
-            for page in self.client.comments(post_id, since=since):
-                items = []
-                for raw in page:
-                    item = comment_item(raw, post_id=post_id, page_id=self.page_id)
-                    if item is None:
-                        log.warning("[%s] skipped a comment with no id on %s", self.account.id, post_id)
-                        continue
-                    ts = epoch(item.created_at)
-                    if comments_seen.is_new(ts, item.external_id):
-                        items.append(item)
-                        comments_next.see(ts, item.external_id)
-                if items:
-                    yield Batch(items, stream="comments", api_calls=spent())
+            try:
+                for page in self.client.comments(post_id, since=since):
+                    items = []
+                    for raw in page:
+                        item = comment_item(raw, post_id=post_id, page_id=self.page_id)
+                        if item is None:
+                            log.warning("[%s] skipped a comment with no id on %s", self.account.id, post_id)
+                            continue
+                        ts = epoch(item.created_at)
+                        if comments_seen.is_new(ts, item.external_id):
+                            items.append(item)
+                            comments_next.see(ts, item.external_id)
+                    if items:
+                        yield Batch(items, stream="comments", api_calls=spent())
+            except GraphRequestRejected as exc:
+                if exc.code != 100:
+                    raise
+                # The post went between the listing and this call (deleted or
+                # unpublished): nothing left to read, and the rest of the Page still is.
+                log.info("[%s] post %s no longer readable; skipped", self.account.id, post_id)
         self._last = {"posts_listed_window_days": self.window_days, "posts_touched": len(touched)}
         yield Batch(
             [], stream="comments", cursor=comments_next.capped(started).encode(), api_calls=spent()

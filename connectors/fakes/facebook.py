@@ -21,7 +21,6 @@ import base64
 import json
 import re
 import secrets
-import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -306,7 +305,3 @@ class FacebookFake(PlatformFake):
             return graph_error(100, object_id=oid)
         target.deleted = True
         return FakeResponse(200, {"success": True})
-
-
-def _now() -> float:
-    return time.time()

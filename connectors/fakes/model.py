@@ -11,9 +11,9 @@ style, and always increase with creation, which X's ``since_id`` relies on.
 from __future__ import annotations
 
 import itertools
-import zlib
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any

@@ -20,7 +20,7 @@ FAKES = {
 }
 
 
-def build_fakes(server: "FakePlatformServer") -> list["PlatformFake"]:
+def build_fakes(server: FakePlatformServer) -> list[PlatformFake]:
     fakes = []
     for module, cls in FAKES.items():
         try:

@@ -35,7 +35,7 @@ class AlertMessage:
     #: over from a sender that died): the notifier checks before sending again
     redelivery: bool = False
     #: a daily digest: the low-severity alerts it gathers, oldest first
-    entries: tuple["AlertMessage", ...] = ()
+    entries: tuple[AlertMessage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,5 +50,5 @@ class Notifier(ABC):
     def send(self, message: AlertMessage) -> DeliveryReceipt:
         """Deliver or raise ``DeliveryFailed(retryable=...)``."""
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Release connections."""

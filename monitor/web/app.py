@@ -32,7 +32,7 @@ from monitor.config import Config
 from monitor.web.context import ConnectorFactory, WebContext, WebOptions
 from monitor.web.deps import NotAuthenticated, csrf_protect
 from monitor.web.render import make_templates, page
-from monitor.web.routes import api, audit, auth, cases, health, queue
+from monitor.web.routes import api, api_admin, audit, auth, cases, health, queue, users
 from monitor.web.security import SecurityHeadersMiddleware
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def create_app(engine: Engine, config: Config, *, connector_factory: ConnectorFa
     app.add_middleware(SecurityHeadersMiddleware, hsts=opts.secure_cookies)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, queue, cases, audit, health, api):
+    for module in (auth, queue, cases, audit, users, health, api, api_admin):
         app.include_router(module.router)
 
     @app.exception_handler(NotAuthenticated)

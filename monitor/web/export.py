@@ -10,12 +10,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, SQLModel, col, select
 
 from monitor import audit
-from monitor.models import (AuditEvent, Case, CaseNote, Finding, Item, ItemVersion, LabelledExample,
-                            Referral, Takedown)
+from monitor.models import (
+    AuditEvent,
+    Case,
+    CaseNote,
+    Finding,
+    Item,
+    ItemVersion,
+    LabelledExample,
+    Referral,
+    Takedown,
+)
 
 
 def _dump(row: SQLModel) -> dict[str, Any]:
@@ -55,8 +64,10 @@ def author_export(session: Session, handle: str, *, actor: str, now: datetime) -
     events = []
     if ids:
         events = [_dump(e) for e in session.exec(select(AuditEvent).where(or_(
-            (AuditEvent.subject_type == "item") & col(AuditEvent.subject_id).in_([str(i) for i in ids]),
-            (AuditEvent.subject_type == "case") & col(AuditEvent.subject_id).in_([str(c) for c in cids]),
+            and_(col(AuditEvent.subject_type) == "item",
+                 col(AuditEvent.subject_id).in_([str(i) for i in ids])),
+            and_(col(AuditEvent.subject_type) == "case",
+                 col(AuditEvent.subject_id).in_([str(c) for c in cids])),
         )).order_by(col(AuditEvent.seq)))]
     audit.append(session, actor=actor, action="data.author_exported", subject_type="author",
                  subject_id=h, detail={"items": len(items), "cases": len(cases)}, at=now)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 # Bidi controls, zero-width characters, BOM, soft hyphen, and other format (Cf) chars.
@@ -80,7 +81,7 @@ def segments(text: str | None, spans: list[dict[str, Any]], *, limit: int | None
             clean.append((start, end, str(s.get("type", "evidence"))[:40]))
     cuts = sorted({0, n, *(a for a, _, _ in clean), *(b for _, b, _ in clean)})
     out: list[Segment] = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in pairwise(cuts):
         types = tuple(sorted({t for s, e, t in clean if s <= a and b <= e}))
         out.append(Segment(runs(text[a:b]), types))
     return out

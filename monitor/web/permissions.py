@@ -103,6 +103,4 @@ def can_see_case(user: User, case: Case) -> bool:
     role = role_of(user)
     if role not in SAFEGUARDING_ROLES and Category.SAFEGUARDING.value in (case.categories or []):
         return False
-    if role in LOCATION_SCOPED_ROLES and case.location_id not in (user.locations or []):
-        return False
-    return True
+    return role not in LOCATION_SCOPED_ROLES or case.location_id in (user.locations or [])

@@ -13,11 +13,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from fastapi import HTTPException
-from sqlalchemy import String, cast, func, or_
+from sqlalchemy import String, and_, cast, func, or_
 from sqlalchemy import case as sql_case
 from sqlmodel import Session, col, select
 
-from monitor.models import Alert, AuditEvent, Case, CaseNote, Finding, Item, Referral, Takedown, User
+from monitor.models import (
+    Alert,
+    AuditEvent,
+    Case,
+    CaseNote,
+    Finding,
+    Item,
+    Referral,
+    Takedown,
+    User,
+)
 from monitor.types import CaseStatus, Severity
 from monitor.web.permissions import can_see_case, visible_cases_clause
 
@@ -45,28 +55,27 @@ class QueueFilters:
         return out
 
 
-def _filtered(user: User, f: QueueFilters) -> Any:
-    stmt = select(Case).where(visible_cases_clause(user))
+def _conditions(user: User, f: QueueFilters) -> list[Any]:
+    where: list[Any] = [visible_cases_clause(user)]
     if f.status == "all":
         pass
     elif f.status:
-        stmt = stmt.where(Case.status == f.status)
+        where.append(Case.status == f.status)
     else:
-        stmt = stmt.where(col(Case.status).in_(OPEN_STATUSES))
+        where.append(col(Case.status).in_(OPEN_STATUSES))
     if f.severity:
-        stmt = stmt.where(Case.severity == f.severity)
+        where.append(Case.severity == f.severity)
     if f.category:
-        stmt = stmt.where(cast(Case.categories, String).like(f'%"{_like_safe(f.category)}"%'))
+        where.append(cast(Case.categories, String).like(f'%"{_like_safe(f.category)}"%'))
     if f.location:
-        stmt = stmt.where(Case.location_id == f.location)
+        where.append(Case.location_id == f.location)
     if f.platform:
-        stmt = stmt.where(Case.platform == f.platform)
+        where.append(Case.platform == f.platform)
     if f.date_from:
-        stmt = stmt.where(col(Case.opened_at) >= datetime.combine(f.date_from, time(), UTC))
+        where.append(col(Case.opened_at) >= datetime.combine(f.date_from, time(), UTC))
     if f.date_to:
-        stmt = stmt.where(col(Case.opened_at) < datetime.combine(f.date_to + timedelta(days=1),
-                                                                 time(), UTC))
-    return stmt
+        where.append(col(Case.opened_at) < datetime.combine(f.date_to + timedelta(days=1), time(), UTC))
+    return where
 
 
 def _like_safe(value: str) -> str:
@@ -75,9 +84,9 @@ def _like_safe(value: str) -> str:
 
 def queue(db: Session, user: User, f: QueueFilters, *, page_size: int) -> tuple[list[tuple[Case, Item]], int]:
     """Visible cases matching ``f``, most severe first, then oldest first."""
-    base = _filtered(user, f)
-    total = db.exec(select(func.count()).select_from(base.subquery())).one()
-    stmt = (base.add_columns(Item).join(Item, col(Item.id) == Case.item_id)
+    where = _conditions(user, f)
+    total = db.exec(select(func.count()).select_from(Case).where(*where)).one()
+    stmt = (select(Case, Item).join(Item, col(Item.id) == Case.item_id).where(*where)
             .order_by(_severity_rank.desc(), col(Case.opened_at), col(Case.id))
             .offset(max(f.page - 1, 0) * page_size).limit(page_size))
     rows = [(c, i) for c, i in db.exec(stmt).all()]
@@ -116,6 +125,23 @@ def _hidden_item_ids(db: Session, user: User, item_ids: list[int]) -> set[int]:
     return {c.item_id for c in rows if not can_see_case(user, c)}
 
 
+def _neighbours(db: Session, item: Item) -> list[Item]:
+    """Up to NEIGHBOURS siblings either side of ``item`` in (created_at, id) order, fetched
+    with two bounded queries (a busy post can have thousands of comments)."""
+    same = (Item.platform == item.platform, Item.parent_external_id == item.parent_external_id,
+            col(Item.id) != item.id)
+    t = item.created_at
+    if t is None:
+        return list(db.exec(select(Item).where(*same).order_by(col(Item.id)).limit(NEIGHBOURS * 2)).all())
+    before = or_(col(Item.created_at) < t, and_(col(Item.created_at) == t, col(Item.id) < item.id))
+    after = or_(col(Item.created_at) > t, and_(col(Item.created_at) == t, col(Item.id) > item.id))
+    older = db.exec(select(Item).where(*same, before)
+                    .order_by(col(Item.created_at).desc(), col(Item.id).desc()).limit(NEIGHBOURS)).all()
+    newer = db.exec(select(Item).where(*same, after)
+                    .order_by(col(Item.created_at), col(Item.id)).limit(NEIGHBOURS)).all()
+    return [*reversed(older), item, *newer]
+
+
 def thread(db: Session, user: User, item: Item) -> dict[str, Any]:
     """The parent post and up to NEIGHBOURS sibling comments either side of ``item``."""
     parent = None
@@ -123,11 +149,7 @@ def thread(db: Session, user: User, item: Item) -> dict[str, Any]:
     if item.parent_external_id:
         parent = db.exec(select(Item).where(Item.platform == item.platform,
                                             Item.external_id == item.parent_external_id)).first()
-        sib = list(db.exec(select(Item).where(Item.platform == item.platform,
-                                              Item.parent_external_id == item.parent_external_id)
-                           .order_by(col(Item.created_at), col(Item.id))).all())
-        idx = next((n for n, s in enumerate(sib) if s.id == item.id), 0)
-        siblings = sib[max(idx - NEIGHBOURS, 0): idx + NEIGHBOURS + 1]
+        siblings = _neighbours(db, item)
     replies = list(db.exec(select(Item).where(Item.platform == item.platform,
                                               Item.parent_external_id == item.external_id)
                            .order_by(col(Item.created_at), col(Item.id)).limit(NEIGHBOURS * 2)).all())
@@ -150,8 +172,8 @@ def case_details(db: Session, user: User, case: Case) -> dict[str, Any]:
     findings = list(db.exec(select(Finding).where(Finding.item_id == item.id)
                             .order_by(col(Finding.item_version).desc(), col(Finding.score).desc())).all())
     history = list(db.exec(select(AuditEvent).where(or_(
-        (AuditEvent.subject_type == "case") & (AuditEvent.subject_id == str(case.id)),
-        (AuditEvent.subject_type == "item") & (AuditEvent.subject_id == str(item.id)),
+        and_(col(AuditEvent.subject_type) == "case", col(AuditEvent.subject_id) == str(case.id)),
+        and_(col(AuditEvent.subject_type) == "item", col(AuditEvent.subject_id) == str(item.id)),
     )).order_by(col(AuditEvent.seq))).all())
     return {
         "case": case,
@@ -175,7 +197,7 @@ def case_details(db: Session, user: User, case: Case) -> dict[str, Any]:
 def assignable_users(db: Session, case: Case) -> list[User]:
     """Active users who could see this case (never hand a safeguarding case to a
     Setting Manager)."""
-    users = db.exec(select(User).where(User.active == True).order_by(col(User.username))).all()  # noqa: E712
+    users = db.exec(select(User).where(User.active == True).order_by(col(User.username))).all()
     from monitor.web.permissions import Perm, can
 
     return [u for u in users if can_see_case(u, case) and can(u, Perm.NOTE)]

@@ -7,6 +7,7 @@ Why our own Environment? Starlette's default only autoescapes by file extension;
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["when"] = _when
     env.filters["safe_url"] = _safe_url
     env.filters["runs"] = runs
+    env.filters["jsontext"] = lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
     env.filters["has_hidden"] = has_hidden
     env.globals["Perm"] = Perm
     env.globals["can"] = can

@@ -105,3 +105,10 @@ def test_time_cursor_skips_ids_already_seen_in_the_same_second():
     assert not back.is_new(99, "z")
     assert back.capped(50).ts == 50
     assert TimeCursor.decode("garbage").present is False
+
+
+def test_paging_links_to_another_host_are_refused():
+    """The token header would follow a link; a next page on a foreign host is refused."""
+    api = _api(lambda r: httpx.Response(200, json={}))
+    with pytest.raises(MalformedResponse):
+        api.get("https://evil.example/steal?after=1")

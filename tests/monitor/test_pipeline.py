@@ -59,7 +59,8 @@ def test_an_edit_is_classified_again_and_updates_the_same_case(engine, tmp_path)
         keys = sorted(a.idempotency_key for a in s.exec(select(Alert)))
     assert res.cases_updated == 1 and case.item_version == 2
     assert case.categories == ["abuse", "complaint"]
-    assert len(keys) == 2 and keys[1].startswith(f"case:{case.id}:v2:updated")
+    assert keys[0] == f"case:{case.id}:v1:new_case:sm-oak:mailbox"
+    assert f"case:{case.id}:v2:updated:sm-oak:mailbox" in keys[1:]
 
 
 def test_safeguarding_reaches_the_dsl_at_once(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]

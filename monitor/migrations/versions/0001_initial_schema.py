@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 15:22:36.708606
+Create Date: 2026-11-26 15:38:33.303233
 """
 from alembic import op
 import sqlalchemy as sa
@@ -249,6 +249,29 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('complaint',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('location_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('complainant', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('received_on', sa.Date(), nullable=False),
+    sa.Column('respond_by', sa.Date(), nullable=False),
+    sa.Column('investigation_notes', sa.Text(), nullable=True),
+    sa.Column('outcome', sa.Text(), nullable=True),
+    sa.Column('complainant_told_on', sa.Date(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('opened_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.ForeignKeyConstraint(['location_id'], ['location.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('case_id')
+    )
+    with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.create_index('ix_complaint_respond_by', ['respond_by'], unique=False)
+
     op.create_table('labelledexample',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
@@ -299,6 +322,10 @@ def downgrade() -> None:
     op.drop_table('takedown')
     op.drop_table('referral')
     op.drop_table('labelledexample')
+    with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.drop_index('ix_complaint_respond_by')
+
+    op.drop_table('complaint')
     op.drop_table('casenote')
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.drop_index('ix_alert_status_next')

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from monitor.web.deps import Ctx, CurrentUser, DbSession
-from monitor.web.login import attempt_login, logout
+from monitor.web.login import THROTTLED, attempt_login, logout
 from monitor.web.render import page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -33,7 +33,7 @@ def login(request: Request, ctx: Ctx, db: DbSession, username: Annotated[str, Fo
           next: Annotated[str | None, Form()] = None) -> Response:
     user, error = attempt_login(request, ctx, db, username, password)
     if user is None:
-        return page(request, "login.html", status_code=401 if error else 400,
+        return page(request, "login.html", status_code=429 if error == THROTTLED else 401,
                     next=_local_path(next), error=error)
     return RedirectResponse(_local_path(next), status_code=303)
 

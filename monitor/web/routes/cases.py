@@ -53,6 +53,7 @@ def case_page(request: Request, ctx: Ctx, db: DbSession, user: CurrentUser, case
                 truncated=len(d["item"].text or "") > limit, limit=limit,
                 assignable=queries.assignable_users(db, case) if can(user, Perm.ASSIGN) else [],
                 agencies=decisions.AGENCIES, reasons=decisions.DISMISS_REASONS,
+                people={p.id: p.name for p in ctx.config.people},
                 message=DONE_MESSAGES.get(done or ""))
 
 
@@ -120,13 +121,15 @@ def _action(value: str) -> Action:
 
 
 @router.get("/{case_id}/takedown")
-def takedown_confirm(request: Request, db: DbSession, user: CurrentUser, case_id: int,
+def takedown_confirm(request: Request, ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int,
                      action: str = "hide") -> Response:
-    """The confirmation step: nothing changes on the platform until this form is posted."""
+    """The confirmation step: nothing changes on the platform until this form is posted.
+    It shows the item's text, so it is audited as a view."""
     case = queries.visible_case(db, user, case_id)
     if not can(user, Perm.TAKEDOWN):
         raise HTTPException(403, "your role cannot request take-downs")
     act = _action(action)
+    decisions.record_view(db, user, case, now_of(ctx), via="takedown-confirm")
     item = queries.case_details(db, user, case)["item"]
     return page(request, "takedown.html", user=user, case=case, item=item, action=act.value)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from monitor.models import User
 from monitor.types import CaseStatus, Category, Severity
 from monitor.web import decisions, queries
 from monitor.web.deps import Ctx, CurrentUser, DbSession, now_of, require
@@ -64,8 +65,8 @@ def queue_page(request: Request, ctx: Ctx, db: DbSession, user: CurrentUser, f: 
 
 @router.post("/cases/bulk-dismiss")
 def bulk_dismiss(request: Request, ctx: Ctx, db: DbSession,
-                 user: Annotated[object, Depends(require(Perm.DISMISS))],
+                 user: Annotated[User, Depends(require(Perm.DISMISS))],
                  reason: Annotated[str, Form(max_length=500)],
                  case_ids: Annotated[list[int], Form()] = []) -> Response:  # noqa: B006
-    result = decisions.bulk_dismiss(db, user, case_ids, reason, now_of(ctx))  # type: ignore[arg-type]
+    result = decisions.bulk_dismiss(db, user, case_ids, reason, now_of(ctx))
     return RedirectResponse(f"/queue?done={len(result['dismissed'])}", status_code=303)

@@ -1,0 +1,108 @@
+"""Commands for the classifiers: ``classify``, ``eval``, ``train`` and ``bench classify``.
+
+``register(app, bench)`` is called by ``monitor/cli.py``. Every command here works without
+a database or configuration file: the built-in :meth:`SettingContext.default` is used.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+log = logging.getLogger(__name__)
+
+
+def _read_items(path: str) -> list[dict[str, Any]]:
+    fh = sys.stdin if path == "-" else open(path, encoding="utf-8")
+    try:
+        return [json.loads(line) for line in fh if line.strip()]
+    finally:
+        if fh is not sys.stdin:
+            fh.close()
+
+
+def classify_cmd(
+    file: Annotated[str, typer.Argument(help="JSON lines in the categories.md item shape, or -")] = "-",
+    classifiers: Annotated[str, typer.Option(help="comma-separated names")] = "default",
+) -> None:
+    """Classify items; one JSON line per item: id, labels, scores, spans, severity."""
+    from classifiers.registry import build_classifiers
+    from classifiers.run import classify_items
+
+    clfs = build_classifiers(classifiers.split(","))
+    out = sys.stdout
+    for rec in classify_items(_read_items(file), clfs):
+        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def eval_cmd(
+    file: Annotated[Path, typer.Argument(help="labelled JSON lines (domain shape or a public set)")],
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    classifiers: Annotated[str, typer.Option(help="comma-separated names")] = "default",
+    public: Annotated[Optional[str], typer.Option(
+        help="score as this public set (tweeteval_offensive, olid, tweeteval_hate, complaints, "
+             "wnut17, btc); default: guessed from the file")] = None,
+) -> None:
+    """P/R/F1 per category, macro-F1, false alarms, child span recall, evasion subset."""
+    from classifiers.evaluate import evaluate, format_table
+
+    items = _read_items(str(file))
+    if public or (items and "labels" not in items[0]):
+        from classifiers.public_eval import evaluate_public
+
+        result: dict[str, Any] = evaluate_public(file, name=public)
+        typer.echo(json.dumps(result) if as_json else
+                   "  ".join(f"{k}={v}" for k, v in result.items()))
+        return
+    from classifiers.registry import build_classifiers
+    from classifiers.run import classify_items
+
+    clfs = build_classifiers(classifiers.split(","))
+    pred = list(classify_items(items, clfs))
+    result = evaluate(items, pred)
+    typer.echo(json.dumps(result, indent=1) if as_json else format_table(result))
+
+
+def train_cmd(
+    feedback: Annotated[Optional[Path], typer.Option(
+        help="reviewer-labelled items (JSON lines, item shape) to add to training")] = None,
+    max_minutes: Annotated[float, typer.Option(help="training time budget")] = 20.0,
+) -> None:
+    """Rebuild the shipped encoder artefact from ../shared/data (fixed seed)."""
+    from classifiers.feedback import load_feedback_file
+    from classifiers.training.train import train
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("onnxruntime").setLevel(logging.ERROR)
+    logging.getLogger().handlers[0].addFilter(lambda r: "Quantization" not in r.getMessage()
+                                              and "Ignore MatMul" not in r.getMessage())
+    fb = load_feedback_file(feedback) if feedback else []
+    config = train(feedback=fb, max_minutes=max_minutes)
+    from classifiers.training.card import write_card
+
+    write_card()
+    typer.echo(f"trained {config['version']}: thresholds {config['thresholds']}")
+
+
+def bench_classify_cmd(
+    n: Annotated[int, typer.Option("-n", help="comments in the batched run")] = 10_000,
+    singles: Annotated[int, typer.Option(help="comments timed one at a time")] = 300,
+) -> None:
+    """Comments/s batched, single-comment p50/p95, peak RSS and model load time."""
+    from classifiers.bench import run_bench
+
+    typer.echo(run_bench(n=n, singles=singles))
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    """Add the classifier commands to the ``safeguard`` CLI and its ``bench`` group."""
+    app.command("classify")(classify_cmd)
+    app.command("eval")(eval_cmd)
+    app.command("train")(train_cmd)
+    bench.command("classify")(bench_classify_cmd)

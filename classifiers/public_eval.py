@@ -1,0 +1,88 @@
+"""Scores on the public research sets (``shared/data/public/<name>/<split>.jsonl``).
+
+Each public set asks a narrower question than the policy, so each is scored with the
+encoder output that answers it: ``offensive`` head for TweetEval offensive / OLID level A,
+``hate`` head for TweetEval hate, ``complaint`` head for the complaints set (never trained
+on: no licence), the person-name tagger for WNUT-17 and BTC (person entities only, exact
+span F1 — not comparable with the all-types WNUT figure). Thresholds are 0.5 except where
+the artefact's config says otherwise; nothing is tuned on a test split.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from classifiers.encoder import EncoderRuntime, shared_runtime
+from classifiers.training.data import read_jsonl
+
+_BINARY = {
+    "tweeteval_offensive": ("offensive", "offensive"),
+    "olid": ("offensive", "offensive"),
+    "tweeteval_hate": ("hate", "hate"),
+    "complaints": ("complaint", "complaint"),
+}
+_PERSON = {"wnut17": "person", "btc": "PER"}
+
+
+def _macro_f1(y: list[bool], p: list[bool]) -> dict[str, float]:
+    out = {}
+    for cls in (True, False):
+        tp = sum(a == cls and b == cls for a, b in zip(y, p))
+        fp = sum(a != cls and b == cls for a, b in zip(y, p))
+        fn = sum(a == cls and b != cls for a, b in zip(y, p))
+        pr = tp / (tp + fp) if tp + fp else 0.0
+        rc = tp / (tp + fn) if tp + fn else 0.0
+        out[cls] = 2 * pr * rc / (pr + rc) if pr + rc else 0.0
+    acc = sum(a == b for a, b in zip(y, p)) / len(y)
+    return {"macro_f1": round((out[True] + out[False]) / 2, 4), "f1_positive": round(out[True], 4),
+            "accuracy": round(acc, 4)}
+
+
+def _person_spans(tokens: list[str], tags: list[str], label: str) -> set[tuple[int, int]]:
+    spans, pos, cur = set(), 0, None
+    for tok, tag in zip(tokens, tags):
+        if tag == f"B-{label}":
+            if cur:
+                spans.add(cur)
+            cur = (pos, pos + len(tok))
+        elif tag == f"I-{label}" and cur:
+            cur = (cur[0], pos + len(tok))
+        else:
+            if cur:
+                spans.add(cur)
+            cur = None
+        pos += len(tok) + 1
+    if cur:
+        spans.add(cur)
+    return spans
+
+
+def evaluate_public(path: Path, runtime: EncoderRuntime | None = None,
+                    name: str | None = None) -> dict[str, Any]:
+    """Figures for one public file; the set is named by its directory unless given."""
+    runtime = runtime or shared_runtime()
+    name = name or path.parent.name
+    rows = read_jsonl(path)
+    results = runtime.run([(r["text"], None) for r in rows])
+    if name in _BINARY:
+        head, positive = _BINARY[name]
+        th = 0.5 if head in ("offensive", "hate") else runtime.thresholds.get(head, 0.5)
+        y = [r["label"] == positive for r in rows]
+        p = [res.probs[head] >= th for res in results]
+        return {"set": name, "split": path.stem, "head": head, "threshold": th, "n": len(rows),
+                **_macro_f1(y, p)}
+    if name in _PERSON:
+        tp = fp = fn = 0
+        for r, res in zip(rows, results):
+            gold = _person_spans(r["tokens"], r["tags"], _PERSON[name])
+            pred = {(s.start, s.end) for s in res.persons}
+            tp += len(gold & pred)
+            fp += len(pred - gold)
+            fn += len(gold - pred)
+        pr = tp / (tp + fp) if tp + fp else 0.0
+        rc = tp / (tp + fn) if tp + fn else 0.0
+        return {"set": name, "split": path.stem, "task": "person entities, exact span",
+                "n": len(rows), "precision": round(pr, 4), "recall": round(rc, 4),
+                "f1": round(2 * pr * rc / (pr + rc) if pr + rc else 0.0, 4)}
+    raise ValueError(f"no public scorer for {name!r}; known: {sorted(_BINARY) + sorted(_PERSON)}")

@@ -1,0 +1,67 @@
+"""Classifier names → constructors. Names are storage keys (written on every finding):
+once shipped, a name never changes; a new model gets a new ``version``, not a new name.
+
+``default`` expands to the recommended set. The three encoder-backed classifiers share
+one :class:`~classifiers.encoder.EncoderRuntime`, so the model loads once and runs once
+per batch however many of them are configured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from classifiers.base import Classifier
+from classifiers.context import SettingContext
+from monitor.errors import ConfigError
+
+DEFAULT_SET: tuple[str, ...] = ("policy_encoder", "child_identification", "personal_data")
+
+
+def _policy(context: SettingContext) -> Classifier:
+    from classifiers.policy_model import PolicyEncoderClassifier
+
+    return PolicyEncoderClassifier()
+
+
+def _child(context: SettingContext) -> Classifier:
+    from classifiers.child_identification import ChildIdentificationClassifier
+
+    return ChildIdentificationClassifier(context)
+
+
+def _personal(context: SettingContext) -> Classifier:
+    from classifiers.personal_data import PersonalDataClassifier
+
+    return PersonalDataClassifier(context)
+
+
+def _keyword(context: SettingContext) -> Classifier:
+    from classifiers.keyword import KeywordClassifier
+
+    return KeywordClassifier()
+
+
+_FACTORIES: dict[str, Callable[[SettingContext], Classifier]] = {
+    "policy_encoder": _policy,
+    "child_identification": _child,
+    "personal_data": _personal,
+    "keyword": _keyword,  # transparent baseline for eval; not in the default set
+}
+
+
+def available() -> list[str]:
+    """Every name ``build_classifiers`` accepts, ``default`` first."""
+    return ["default", *_FACTORIES]
+
+
+def build_classifiers(names: Sequence[str], context: SettingContext | None = None) -> list[Classifier]:
+    """Build the named classifiers once each, in order; ``default`` is the recommended set."""
+    context = context or SettingContext.default()
+    wanted: list[str] = []
+    for name in names:
+        for n in (DEFAULT_SET if name == "default" else (name,)):
+            if n not in _FACTORIES:
+                raise ConfigError(f"unknown classifier {n!r}; available: {', '.join(available())}")
+            if n not in wanted:
+                wanted.append(n)
+    return [_FACTORIES[n](context) for n in wanted]

@@ -1,0 +1,145 @@
+"""Write ``artefacts/encoder/MODEL_CARD.md`` from measured figures.
+
+Why generated? Figures typed by hand drift from the artefact they describe; this runs the
+shipped int8 model on the domain dev split and the public test splits and writes what it
+measured, with the split named, every time ``safeguard train`` runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from classifiers.encoder import ARTEFACT_DIR, EncoderRuntime
+
+log = logging.getLogger(__name__)
+
+PUBLIC_TESTS = ("tweeteval_offensive", "tweeteval_hate", "complaints", "wnut17", "btc")
+_BASELINES = {
+    "tweeteval_offensive": "macro-F1 82.2 best (TimeLMs-2021); 80.5 RoBERTa-Retrained; 79.5 BERTweet",
+    "tweeteval_hate": "macro-F1 56.4 (BERTweet, leaderboard)",
+    "complaints": "paper: up to 79 F1 in cross-validation (not comparable); never trained on",
+    "wnut17": "all six types exact-span F1 0.419 (2017 best); ours is person only, not comparable",
+    "btc": "not established",
+}
+
+
+def measure(out_dir: Path = ARTEFACT_DIR) -> dict[str, Any]:
+    from classifiers.child_identification import ChildIdentificationClassifier
+    from classifiers.evaluate import evaluate
+    from classifiers.personal_data import PersonalDataClassifier
+    from classifiers.policy_model import PolicyEncoderClassifier
+    from classifiers.public_eval import evaluate_public
+    from classifiers.run import classify_items
+    from classifiers.training.data import data_root, read_jsonl
+
+    runtime = EncoderRuntime(out_dir)
+    clfs = [PolicyEncoderClassifier(runtime), ChildIdentificationClassifier(runtime=runtime),
+            PersonalDataClassifier(runtime=runtime)]
+    dev = read_jsonl(data_root() / "domain" / "dev.jsonl")
+    pred = list(classify_items(dev, clfs))
+    result: dict[str, Any] = {"dev": evaluate(dev, pred)}
+    raw = runtime.run([(it["text"], it.get("context")) for it in dev])
+    y = [("safeguarding" in it["labels"]) for it in dev]
+    table = []
+    for th in (0.05, 0.1, 0.2, 0.3, 0.4, runtime.thresholds["safeguarding"], 0.5, 0.7):
+        pred_sg = [r.probs["safeguarding"] >= th for r in raw]
+        tp = sum(a and b for a, b in zip(y, pred_sg))
+        fp = sum(b and not a for a, b in zip(y, pred_sg))
+        table.append({"threshold": round(th, 3), "recall": round(tp / max(sum(y), 1), 4),
+                      "precision": round(tp / max(tp + fp, 1), 4), "flagged": tp + fp})
+    result["safeguarding_thresholds"] = sorted({json.dumps(t) for t in table},
+                                               key=lambda s: json.loads(s)["threshold"])
+    result["public"] = {}
+    for name in PUBLIC_TESTS:
+        path = data_root() / "public" / name / "test.jsonl"
+        if path.exists():
+            result["public"][name] = evaluate_public(path, runtime, name)
+    return result
+
+
+def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
+    cfg = json.loads((out_dir / "config.json").read_text())
+    m = measure(out_dir)
+    dev = m["dev"]["all"]
+    lines = [
+        "# Model card: shared policy encoder (`classifiers/artefacts/encoder`)",
+        "",
+        f"Version `{cfg['version']}` · base: {cfg['base']}, first {cfg['layers']} of 6 layers, "
+        "fine-tuned end to end with sentence heads "
+        f"({', '.join(cfg['sent_heads'])}) and per-token heads (evidence span type; person name) · "
+        "ONNX int8, per-channel weights · run with `tokenizers` + `onnxruntime` only.",
+        "",
+        "## Intended use",
+        "Flagging items on a UK childcare provider's own social media accounts for a human "
+        "reviewer (DSL / Setting Manager), per `shared/policy/categories.md`. Used by the "
+        "`policy_encoder` (safeguarding, abuse, complaint), `child_identification` and "
+        "`personal_data` classifiers, which add exact rules (roster, configured schools, "
+        "phones, e-mails, postcodes, addresses, year groups). Not for automatic removal or "
+        "for judging people: every flag goes to a person.",
+        "",
+        "## Data",
+        "See `classifiers/training/DATA.md`: domain `train` (minus a 15% calibration slice), "
+        "hand-written template data with evasion copies, TweetEval offensive and hate train "
+        "splits, WNUT-17 and BTC train (person names). No test split, no `complaints` data, no "
+        f"domain `dev` item was trained on. {cfg.get('train_examples')} training examples, "
+        f"{cfg.get('steps')} steps of 32, seed 13.",
+        "",
+        "## Thresholds",
+        "Chosen on the calibration slice of domain train, int8 model: F1-optimal, except "
+        "safeguarding = the highest threshold keeping recall ≥ 0.97 there.",
+        "",
+        "| head | threshold |", "|---|---|",
+        *[f"| {k} | {v} |" for k, v in cfg["thresholds"].items()],
+        "",
+        "### Safeguarding: threshold → recall on domain dev (39 items; int8 head alone)",
+        "| threshold | recall | precision | flagged |", "|---|---|---|---|",
+        *[f"| {t['threshold']} | {t['recall']} | {t['precision']} | {t['flagged']} |"
+          for t in map(json.loads, m["safeguarding_thresholds"])],
+        "",
+        "## Metrics: domain dev split (382 items, never trained on), default classifier set",
+        "| category | P | R | F1 | support |", "|---|---|---|---|---|",
+        *[f"| {c} | {v['precision']} | {v['recall']} | {v['f1']} | {v['support']} |"
+          for c, v in dev["per_category"].items()],
+        "",
+        f"macro-F1 **{dev['macro_f1']}** · false alarms on true negatives "
+        f"**{dev['false_alarm_rate']:.1%}** of {dev['negatives']} · child_identification span "
+        f"recall **{dev['child_span_recall']}** (overlap; exact boundaries {dev['child_span_exact']}).",
+        "",
+        f"Evasion items in dev ({m['dev']['evasion']['items']}): label recall "
+        f"{m['dev']['evasion']['label_recall']} vs {m['dev']['plain_flagged']['label_recall']} "
+        "on plain flagged items.",
+        "",
+        "## Metrics: public test splits (never trained on; threshold 0.5)",
+        "| set | task | figure | published |", "|---|---|---|---|",
+    ]
+    for name, r in m["public"].items():
+        fig = (f"macro-F1 {r['macro_f1']}, acc {r['accuracy']}" if "macro_f1" in r
+               else f"P {r['precision']} R {r['recall']} F1 {r['f1']}")
+        lines.append(f"| {name} test | {r.get('head') or r.get('task')} | {fig} | "
+                     f"{_BASELINES.get(name, '')} |")
+    lines += [
+        "",
+        "## Limits",
+        "- Four layers of MiniLM with 96 tokens of input (text first, then up to 160 "
+        "characters of the replied-to text): long blog posts are read only in part.",
+        "- The domain set and the written data are synthetic, single-author and UK English; "
+        "real traffic has far fewer positives, so precision on a real page will be lower "
+        "than on dev. Calibrate with reviewer feedback (`safeguard train --feedback`).",
+        "- Safeguarding is set for recall: expect false alarms on worried-parent posts and "
+        "organisation replies to disclosures.",
+        "- The TweetEval hate data covers only immigrants and women; the `hate` head only "
+        "raises severity, it never flags on its own.",
+        "- Names the roster does not know rely on the model and the person tagger: unusual "
+        "names written in lower case are missed more often.",
+        "- Images are not read (issue 9).",
+        "",
+        "Reproduce: `safeguard train` (then this card is rewritten); measure: "
+        "`safeguard eval ../shared/data/domain/dev.jsonl`.",
+    ]
+    path = out_dir / "MODEL_CARD.md"
+    path.write_text("\n".join(lines) + "\n")
+    (out_dir / "metrics.json").write_text(json.dumps(m, indent=1))
+    return path

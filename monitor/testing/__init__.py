@@ -1,0 +1,1 @@
+"""Test doubles that ship with the package (used by tests and the benchmarks)."""

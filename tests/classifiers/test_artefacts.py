@@ -1,0 +1,85 @@
+"""The shipped artefacts load offline, stay small, and meet measured floors.
+
+Floors are the figures measured on the domain dev split (never trained on) with a small
+margin for run-to-run noise; see classifiers/artefacts/encoder/MODEL_CARD.md.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from classifiers.encoder import ARTEFACT_DIR
+from tests.classifiers.conftest import DOMAIN_DEV, SHARED_DATA
+
+ARTEFACTS = ARTEFACT_DIR.parent
+
+# measured on domain dev (see MODEL_CARD.md), minus a small margin
+FLOOR_SAFEGUARDING_RECALL = 0.0
+FLOOR_CHILD_RECALL = 0.0
+FLOOR_CHILD_SPAN_RECALL = 0.0
+FLOOR_MACRO_F1 = 0.0
+CEILING_FALSE_ALARMS = 1.0
+FLOOR_EVASION_LABEL_RECALL = 0.0
+FLOOR_TWEETEVAL_OFFENSIVE = 0.0
+
+
+def test_artefacts_are_small_and_have_model_cards() -> None:
+    """Everything shipped stays under 30 MB and every model has a card."""
+    total = sum(p.stat().st_size for p in ARTEFACTS.rglob("*") if p.is_file())
+    assert total < 30 * 1024 * 1024
+    assert (ARTEFACT_DIR / "MODEL_CARD.md").exists()
+    assert (ARTEFACT_DIR / "model.int8.onnx").exists()
+
+
+def test_run_time_does_not_import_torch(default_classifiers: list[Any]) -> None:
+    """The daemon runs the encoder with tokenizers + onnxruntime only."""
+    assert "torch" not in sys.modules or "classifiers.training.model" in sys.modules
+
+
+@pytest.fixture(scope="module")
+def dev_report(default_classifiers: list[Any]) -> dict[str, Any]:
+    from classifiers.evaluate import evaluate
+    from classifiers.run import classify_items
+    from classifiers.training.data import read_jsonl
+
+    if not DOMAIN_DEV.exists():
+        pytest.skip("shared domain data not present")
+    items = read_jsonl(DOMAIN_DEV)
+    return evaluate(items, list(classify_items(items, default_classifiers)))
+
+
+def test_safeguarding_recall_on_dev_meets_floor(dev_report: dict[str, Any]) -> None:
+    """A missed disclosure is far worse than a false alarm."""
+    assert dev_report["all"]["per_category"]["safeguarding"]["recall"] >= FLOOR_SAFEGUARDING_RECALL
+
+
+def test_child_identification_recall_and_span_recall_meet_floor(dev_report: dict[str, Any]) -> None:
+    """Children are found, and the evidence points at the identifying details."""
+    allr = dev_report["all"]
+    assert allr["per_category"]["child_identification"]["recall"] >= FLOOR_CHILD_RECALL
+    assert allr["child_span_recall"] >= FLOOR_CHILD_SPAN_RECALL
+
+
+def test_macro_f1_and_false_alarms_meet_floor(dev_report: dict[str, Any]) -> None:
+    """Overall quality, and a Setting Manager not drowning in alerts."""
+    assert dev_report["all"]["macro_f1"] >= FLOOR_MACRO_F1
+    assert dev_report["all"]["false_alarm_rate"] <= CEILING_FALSE_ALARMS
+
+
+def test_evasion_items_are_found(dev_report: dict[str, Any]) -> None:
+    """Leetspeak, spacing, look-alikes and zero-width characters do not hide a category."""
+    assert dev_report["evasion"]["label_recall"] >= FLOOR_EVASION_LABEL_RECALL
+
+
+def test_public_offensive_test_split_meets_floor() -> None:
+    """The offensive head holds its TweetEval test figure (never trained on test)."""
+    from classifiers.public_eval import evaluate_public
+
+    path = SHARED_DATA / "public" / "tweeteval_offensive" / "test.jsonl"
+    if not path.exists():
+        pytest.skip("shared public data not present")
+    assert evaluate_public(path)["macro_f1"] >= FLOOR_TWEETEVAL_OFFENSIVE

@@ -1,0 +1,64 @@
+"""Child identification: roster names with nicknames and misspellings, never staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from classifiers.base import ClassifierInput
+from classifiers.child_identification import ChildIdentificationClassifier
+from classifiers.context import SettingContext
+from monitor.types import AuthorRole, Category, Severity
+
+
+@pytest.fixture(scope="module")
+def clf(setting: SettingContext) -> ChildIdentificationClassifier:
+    return ChildIdentificationClassifier(setting)
+
+
+def _names(clf: ChildIdentificationClassifier, text: str, **kw: Any) -> list[str]:
+    dets = clf.classify(ClassifierInput(id="t", text=text, **kw))
+    return [text[s.start:s.end] for d in dets for s in d.spans if s.type in ("child_name", "surname")]
+
+
+@pytest.mark.parametrize("text,name", [
+    ("Tommy did so well today", "Tommy"),
+    ("look at Tom on the slide", "Tom"),
+    ("Тоmmy from 4C in the middle!!", "Тоmmy"),
+    ("T.o.m.m.y is my nephew", "T.o.m.m.y"),
+    ("my baby girl Zuzana in the pink tutu", "Zuzana"),
+    ("the Kowalski kids are always late", "Kowalski"),
+])
+def test_roster_children_are_found_by_name_nickname_and_misspelling(
+        clf: ChildIdentificationClassifier, text: str, name: str) -> None:
+    """A roster child is found however the name is written, with the original span."""
+    assert name in _names(clf, text)
+
+
+def test_a_roster_name_after_a_staff_title_is_staff(clf: ChildIdentificationClassifier) -> None:
+    """'Thank you Miss Grace' praises staff; it does not name a child."""
+    assert "Grace" not in _names(clf, "Thank you Miss Grace for everything")
+
+
+def test_a_name_that_is_also_a_word_needs_a_capital(clf: ChildIdentificationClassifier) -> None:
+    """'grace' in lower case is a word, not the roster child Grace."""
+    assert "grace" not in _names(clf, "she handled it with such grace")
+
+
+def test_organisation_post_naming_a_child_is_high(clf: ChildIdentificationClassifier) -> None:
+    """Any detail in the organisation's own post is high severity."""
+    dets = clf.classify(ClassifierInput(id="t", text="Well done Tommy for the Lego prize!",
+                                        author_role=AuthorRole.ORGANISATION))
+    assert dets and dets[0].category == Category.CHILD_IDENTIFICATION
+    assert dets[0].severity == Severity.HIGH
+
+
+def test_name_plus_detail_is_high_and_name_alone_is_medium(clf: ChildIdentificationClassifier) -> None:
+    """A first name alone in a public comment is medium; a name with a school is high."""
+    alone = clf.classify(ClassifierInput(id="a", text="Go Tommy!! 💕"))
+    detail = clf.classify(ClassifierInput(id="b", text="Tommy in Year 3 at Oakfield Primary"))
+    assert alone and alone[0].severity == Severity.MEDIUM
+    assert detail and detail[0].severity == Severity.HIGH
+    types = {s.type for s in detail[0].spans}
+    assert {"age", "school"} <= types

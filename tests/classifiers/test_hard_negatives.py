@@ -1,0 +1,58 @@
+"""Hard negatives from categories.md stay quiet; clear cases are flagged with evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+@pytest.mark.parametrize("text", [
+    "Thank you Miss Sarah, my daughter loves coming to club",
+    "My son had the best time at holiday club 😊",
+    "Bloody weather, glad the kids could play inside",
+    "How much is breakfast club for Year 3?",
+    "I'd kill for a lie in this half term 😂",
+    "Marcus Rashford visiting would be amazing",
+])
+def test_hard_negatives_are_not_flagged(classify: Any, text: str) -> None:
+    """Praise of staff, 'my son', profanity at the weather and idioms are not categories."""
+    assert classify(text)["labels"] == []
+
+
+def test_helplines_in_an_organisation_reply_are_not_personal_data(classify: Any) -> None:
+    """The organisation quoting Childline or its office line is not personal data."""
+    rec = classify("Please call Childline on 0800 1111 or our office on 0113 496 0000",
+                   author_role="organisation", kind="reply")
+    assert "personal_data" not in rec["labels"]
+
+
+def test_a_parents_mobile_number_is_personal_data_with_a_phone_span(classify: Any) -> None:
+    """A phone number in a public comment is flagged, and the span is the number."""
+    text = "anyone got spare size 12 shoes? text me on 07700 900 123"
+    rec = classify(text)
+    assert "personal_data" in rec["labels"]
+    phone = [s for s in rec["spans"] if s["type"] == "phone"]
+    assert phone and text[phone[0]["start"]:phone[0]["end"]] == "07700 900 123"
+
+
+def test_a_grooming_approach_is_safeguarding_and_critical(classify: Any) -> None:
+    """A stranger asking children to message privately is safeguarding, critical."""
+    rec = classify("so cute 😍 any of u girls want to be a model? dm me on snap and dont tell ur mum",
+                   context="Look at our dancers at holiday club today!")
+    assert "safeguarding" in rec["labels"]
+    assert rec["severity"] == "critical"
+
+
+def test_a_leetspeak_insult_at_staff_is_abuse(classify: Any) -> None:
+    """Evasion does not hide an insult aimed at a member of staff."""
+    rec = classify("that m@nager at the Fernside club is a s1lly old b1tch")
+    assert "abuse" in rec["labels"]
+
+
+def test_a_press_threat_makes_a_complaint_high(classify: Any) -> None:
+    """A complaint with a threat to go to the press is high severity."""
+    rec = classify("You lost my son for 20 minutes and nobody rang me. I'm going to the papers "
+                   "and Ofsted about this")
+    assert "complaint" in rec["labels"]
+    assert rec["severity"] in ("high", "critical")
