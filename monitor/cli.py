@@ -162,6 +162,32 @@ def set_token(account_id: str, config: ConfigOpt = None, db: DbOpt = None) -> No
     typer.echo(f"token stored (encrypted) for {account_id}")
 
 
+roster = typer.Typer(help="The children's roster (names encrypted at rest).", no_args_is_help=True)
+app.add_typer(roster, name="roster")
+
+
+@roster.command("import")
+@friendly
+def roster_import(csv_file: Annotated[Path, typer.Argument(help="CSV: name, known_as, location, photo_consent")],
+                  config: ConfigOpt = None, db: DbOpt = None,
+                  replace: Annotated[bool, typer.Option(help="remove children not in the file")] = False,
+                  by: Annotated[str, typer.Option(help="who is importing (for the audit trail)")] = "cli") -> None:
+    """Import the roster; the running daemon picks the change up within a minute."""
+    from monitor.accounts import sync_from_config
+    from monitor.db import require_schema, session_scope
+    from monitor.roster import import_csv
+
+    rt = runtime(config, db)
+    require_schema(rt.engine)
+    with session_scope(rt.engine) as session:
+        sync_from_config(session, rt.config)
+        res = import_csv(session, rt.config, csv_file, by=by, replace=replace)
+    for problem in res.problems:
+        typer.echo(f"  skipped: {problem}", err=True)
+    typer.echo(f"roster: {res.added} added, {res.updated} updated, {res.unchanged} unchanged"
+               + (f", {len(res.problems)} skipped" if res.problems else ""))
+
+
 @bench.command("ingest")
 @friendly
 def bench_ingest(n: Annotated[int, typer.Option("-n")] = 100_000, batch: int = 1000,

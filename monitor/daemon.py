@@ -19,6 +19,7 @@ import logging
 import random
 import signal
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, timedelta
 from typing import Any
@@ -51,6 +52,9 @@ class Daemon:
         self.on_poll = on_poll
         self.scheduler: BackgroundScheduler | None = None
         self._pipeline = None
+        self._roster_version = ""
+        self._roster_checked = time.monotonic()
+        self.leadership = None  # monitor.leader: escalation, retention, reports on one replica
 
     # -- jobs -----------------------------------------------------------------------
     def poll(self, account: AccountConfig) -> None:
@@ -62,9 +66,27 @@ class Daemon:
         if self.on_poll:
             self.on_poll(outcome)
 
+    def _roster_changed(self) -> bool:
+        from monitor.roster import roster_version
+
+        with session_scope(self.rt.engine) as session:
+            version = roster_version(session)
+        changed = version != self._roster_version
+        self._roster_version = version
+        return changed
+
     def process(self) -> int:
-        if self._pipeline is None:
-            self._pipeline = self.rt.pipeline()  # loads models once, in the job thread
+        now = time.monotonic()
+        if self._pipeline is None or (now - self._roster_checked > 60 and self._roster_changed()):
+            # (Re)load models in the job thread; a roster import is picked up within a minute.
+            if self._pipeline is not None:
+                log.info("roster changed: reloading classifiers")
+                self.rt.__dict__.pop("classifiers", None)
+            else:
+                self._roster_changed()
+            self._pipeline = self.rt.pipeline()
+        if now - self._roster_checked > 60:
+            self._roster_checked = now
         total = 0
         for _ in range(50):  # bounded so a flood cannot starve shutdown
             if self.stop_event.is_set():
@@ -118,8 +140,11 @@ class Daemon:
                       id="process", next_run_time=now)
         sched.add_job(self._safe(self.deliver), IntervalTrigger(seconds=self.deliver_interval),
                       id="deliver", next_run_time=now + timedelta(seconds=1))
-        if self._has_escalation():
-            sched.add_job(self._safe(self.escalate), IntervalTrigger(seconds=30), id="escalate")
+        from monitor import leader, metrics
+
+        self.leadership = leader.install(self, sched)  # escalate & co. run on the leader only
+        metrics.bind_database(self.rt.engine)
+        metrics.serve_from_env()
         sched.add_job(self._safe(self.heartbeat), IntervalTrigger(seconds=HEARTBEAT_SECONDS),
                       id="heartbeat", next_run_time=now)
         self.scheduler = sched
@@ -145,6 +170,8 @@ class Daemon:
         self.stop_event.set()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        if self.leadership is not None:
+            self.leadership.release()
         with session_scope(self.rt.engine) as session:
             row = session.get(Lease, f"daemon:{self.rt.worker}"[:64])
             if row is not None:

@@ -264,6 +264,8 @@ class Alert(SQLModel, table=True):
     #: set once a low-severity alert was held for quiet hours or a digest (issue 4), so
     #: the hold is applied once and a digest groups the alerts held for the same slot
     deferred_until: datetime | None = None
+    #: when the delivered Slack message was updated to show the acknowledgement
+    ack_synced_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

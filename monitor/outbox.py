@@ -33,7 +33,7 @@ from sqlalchemy import case as sa_case
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, or_, select
 
-from monitor import audit
+from monitor import audit, metrics
 from monitor.acklinks import ack_url
 from monitor.clock import ensure_utc, utcnow
 from monitor.config import Config
@@ -62,6 +62,7 @@ class DeliveryResult:
     failed: int = 0
     held: int = 0
     surfaced: int = 0
+    acks_shown: int = 0  # Slack messages edited to show an acknowledgement
 
 
 def backoff(attempts: int) -> timedelta:
@@ -267,6 +268,7 @@ def _record(session: Session, config: Config, alert: Alert, worker_id: str,
         alert.provider_ref = receipt.provider_ref if receipt else None
         alert.last_error = None
         result.sent += 1
+        metrics.alert_sent(alert.channel, alert.created_at, now)
         if alert.first_failed_at is not None and alert.failure_surfaced:
             log.info("alert %s delivered after failing since %s", alert.id, alert.first_failed_at)
         audit.append(session, actor=actor, action="alert.sent", subject_type="case",
@@ -284,15 +286,18 @@ def _record(session: Session, config: Config, alert: Alert, worker_id: str,
                 wait = max(wait, timedelta(seconds=float(retry_after)))
             alert.next_attempt_at = now + wait
             result.retried += 1
+            metrics.alert_failed(alert.channel, final=False)
         else:
             alert.status = AlertStatus.FAILED.value
             result.failed += 1
+            metrics.alert_failed(alert.channel, final=True)
             audit.append(session, actor=actor, action="alert.failed", subject_type="case",
                          subject_id=alert.case_id or "", detail={
                              "alert": alert.id, "to": alert.recipient, "channel": alert.channel,
                              "error": alert.last_error})
         log.warning("alert %s to %s via %s failed (attempt %d): %s", alert.id,
-                    alert.recipient, alert.channel, alert.attempts, alert.last_error)
+                    alert.recipient, alert.channel, alert.attempts, alert.last_error,
+                    extra={"alert": alert.id, "case": alert.case_id})
     session.add(alert)
 
 
@@ -317,9 +322,11 @@ def deliver_due(engine: Engine, config: Config, notifiers: Mapping[str, Notifier
                 alert = session.get(Alert, alert_id)
                 if alert is not None:
                     _record(session, config, alert, worker_id, None, unbuildable, result)
+    from monitor.ack_sync import sync_acknowledgements
     from monitor.delivery_health import surface_failures
 
     result.surfaced = surface_failures(engine, config, worker_id=worker_id)
+    result.acks_shown = sync_acknowledgements(engine, config, notifiers)
     return result
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from classifiers.base import Classifier, ClassifierInput, Detection
-from monitor import audit
+from monitor import audit, metrics
 from monitor.clock import utcnow
 from monitor.config import Config
 from monitor.db import session_scope
@@ -174,6 +174,7 @@ class Pipeline:
                            {"items": res.items, "findings": res.findings,
                             "classifiers": {c.name: c.version for c in self.classifiers}}))
             audit.append_many(session, events, at=now)
+        metrics.pipeline_batch(findings, events, res.items)  # after the commit: counted once
         return res
 
     def _open_or_update_case(self, session: Session, item: Any, account: Account | None,

@@ -26,7 +26,7 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import col
 
-from monitor import audit, crypto
+from monitor import audit, crypto, metrics
 from monitor.accounts import secrets_for
 from monitor.clock import utcnow
 from monitor.config import AccountConfig
@@ -140,6 +140,7 @@ def poll_account(rt: Runtime, account: AccountConfig, *, stop: threading.Event |
     if not _take_lease(rt, account.id):
         return PollOutcome(account.id, "skipped", detail="another process is polling it")
     out = PollOutcome(account.id, "ok")
+    started = utcnow()
     try:
         with session_scope(rt.engine) as session:
             connector = rt.connector(account, session)
@@ -152,30 +153,35 @@ def poll_account(rt: Runtime, account: AccountConfig, *, stop: threading.Event |
                                        raw_days=rt.config.retention.raw_payload_days)
                 out.new += res.new
                 out.edited += res.edited
+                metrics.ingested(connector.platform, res.new + res.edited)
                 out.batches += 1
                 _renew_lease(rt, account.id)
                 if stop is not None and stop.is_set():
                     break  # the cursor of every stored batch is saved; resume next time
         finally:
+            metrics.connector_diagnostics(account.platform, account.id, connector)
             connector.close()
-        _record_success(rt, account.id, out)
+        _record_success(rt, account.id, out, started=started)
     except RateLimited as err:
         wait = err.retry_after + random.uniform(0, min(30.0, err.retry_after * 0.1 + 1))
+        metrics.rate_limited(account.platform, wait)
         _record_failure(rt, account.id, out, "rate_limited", str(err), wait=wait, health="degraded")
     except CredentialsRejected as err:
         _record_rejected(rt, account.id, out, str(err), fingerprint)
     except (MalformedResponse, ConnectorError, ConfigError) as err:
         _record_failure(rt, account.id, out, "error", str(err), wait=None, health="degraded")
     except Exception as err:  # noqa: BLE001 - one account's bug must not stop the daemon
-        log.exception("account %s: unexpected error while polling", account.id)
+        log.exception("account %s: unexpected error while polling", account.id,
+                      extra={"account": account.id})
         _record_failure(rt, account.id, out, "error", f"{type(err).__name__}: {err}", wait=None,
                         health="degraded")
     finally:
         _release_lease(rt, account.id)
+        metrics.poll_finished(account.platform, out.status)
     return out
 
 
-def _record_success(rt: Runtime, account_id: str, out: PollOutcome) -> None:
+def _record_success(rt: Runtime, account_id: str, out: PollOutcome, *, started=None) -> None:  # type: ignore[no-untyped-def]
     now = utcnow()
     with session_scope(rt.engine) as session:
         st = sync_state(session, account_id=account_id, stream=LEASE_STREAM)
@@ -189,8 +195,13 @@ def _record_success(rt: Runtime, account_id: str, out: PollOutcome) -> None:
         if acc is not None:
             acc.rejected_token_fingerprint = None
         _set_health(session, account_id, "ok", None)
+        if out.new or out.edited:  # who polled when: replicas never poll one account at once
+            audit.append(session, actor=f"daemon:{rt.worker}", action="account.polled",
+                         subject_type="account", subject_id=account_id,
+                         detail={"started": started.isoformat() if started else None,
+                                 "new": out.new, "edited": out.edited, "batches": out.batches})
         if recovered:
-            log.info("account %s: recovered", account_id)
+            log.info("account %s: recovered", account_id, extra={"account": account_id})
             audit.append(session, actor=f"daemon:{rt.worker}", action="account.recovered",
                          subject_type="account", subject_id=account_id)
 
@@ -210,7 +221,8 @@ def _record_failure(rt: Runtime, account_id: str, out: PollOutcome, status: str,
         st.backoff_until = now + timedelta(seconds=wait)
         session.add(st)
         if st.consecutive_failures == 1:  # quiet logging: the first failure, not every tick
-            log.warning("account %s: %s (backing off %.0f s)", account_id, message, wait)
+            log.warning("account %s: %s (backing off %.0f s)", account_id, message, wait,
+                        extra={"account": account_id})
             audit.append(session, actor=f"daemon:{rt.worker}", action=f"account.{status}",
                          subject_type="account", subject_id=account_id,
                          detail={"error": message[:500], "backoff_seconds": round(wait)})
@@ -234,7 +246,7 @@ def _record_rejected(rt: Runtime, account_id: str, out: PollOutcome, message: st
         _set_health(session, account_id, "unhealthy", message[:500])
         if first_time:
             log.error("account %s: access token rejected; admins told; polling paused until "
-                      "a new token is configured", account_id)
+                      "a new token is configured", account_id, extra={"account": account_id})
             audit.append(session, actor=f"daemon:{rt.worker}", action="account.credentials_rejected",
                          subject_type="account", subject_id=account_id, detail={"error": message[:500]})
             from monitor.notices import notify_admins

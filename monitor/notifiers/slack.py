@@ -44,6 +44,7 @@ PERMANENT_ERRORS = frozenset({
     "no_permission", "missing_scope", "channel_not_found", "user_not_found", "not_in_channel",
     "is_archived", "cannot_dm_bot", "invalid_arguments", "invalid_blocks", "msg_too_long",
     "restricted_action", "ekm_access_denied", "team_access_not_granted",
+    "message_not_found", "cant_update_message", "edit_window_closed",
 })
 HISTORY_PAGES = 3
 
@@ -89,6 +90,14 @@ def blocks_for(m: AlertMessage) -> list[dict[str, Any]]:
     ]})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn_escape(FOOTER)}]})
     return blocks
+
+
+def acknowledged_blocks(m: AlertMessage, note: str) -> list[dict[str, Any]]:
+    """The alert's blocks with the buttons replaced by who acknowledged it, and when."""
+    kept = [b for b in blocks_for(m) if b.get("type") != "actions"]
+    ack = {"type": "section", "text": {"type": "mrkdwn", "text": f":white_check_mark: {mrkdwn_escape(note)}"}}
+    link = {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{m.case_url}|Open case #{m.case_id}>"}]}
+    return [*kept[:-1], ack, link, kept[-1]] if kept else [ack, link]
 
 
 class SlackNotifier(Notifier):
@@ -142,6 +151,16 @@ class SlackNotifier(Notifier):
         ref = f"{resp.get('channel')}/{resp.get('ts')}"
         self._remember(key, ref)
         return DeliveryReceipt(ref)
+
+    def mark_acknowledged(self, provider_ref: str, message: AlertMessage, note: str) -> None:
+        """Edit a delivered message (``channel/ts``) so nobody acts on it twice."""
+        channel, _, ts = provider_ref.partition("/")
+        if not channel or not ts:
+            raise SlackDeliveryFailed(f"not a Slack message reference: {provider_ref!r}",
+                                      retryable=False)
+        self._call("chat.update", lambda: self.client.chat_update(
+            channel=channel, ts=ts, text=f"{subject(message)} — {note}",
+            blocks=acknowledged_blocks(message, note)))
 
     def _remember(self, key: str, ref: str) -> None:
         self._posted[key] = ref

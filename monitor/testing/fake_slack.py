@@ -183,6 +183,21 @@ class _Handler(BaseHTTPRequestHandler):
                                 "metadata": metadata})
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
+    def m_chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
+        st = self.server.state
+        channel, ts = str(p.get("channel") or ""), str(p.get("ts") or "")
+        blocks = p.get("blocks")
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        with st.lock:
+            for m in st.messages:
+                if m["channel"] == channel and m["message"]["ts"] == ts:
+                    m["message"] = dict(m["message"], text=p.get("text", ""), blocks=blocks or [],
+                                        edited={"user": BOT_USER, "ts": ts})
+                    return {"ok": True, "channel": channel, "ts": ts, "text": p.get("text", ""),
+                            "message": m["message"]}
+        return {"ok": False, "error": "message_not_found"}
+
     def m_conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
         users = str(p.get("users") or "")
         if not users:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
@@ -37,3 +37,13 @@ class WebContext:
     options: WebOptions = field(default_factory=WebOptions)
     lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
     ip_throttle: IpThrottle = field(default_factory=IpThrottle)
+    #: session ids signed out before their cookie expired (see ``deps.current_user``)
+    revoked: dict[str, datetime] = field(default_factory=dict)
+
+    def revoke(self, sid: str, now: datetime) -> None:
+        """Why keep a list? The session lives in a signed cookie, so signing out on the
+        server must also refuse a copy of that cookie. One process serves the page; the
+        list only needs to outlive the cookie (expired entries are dropped)."""
+        horizon = now + timedelta(hours=self.options.session_hours)
+        self.revoked = {k: v for k, v in self.revoked.items() if v > now}
+        self.revoked[sid] = horizon

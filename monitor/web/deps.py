@@ -64,8 +64,10 @@ def current_user(request: Request, ctx: Ctx, db: DbSession) -> User:
     now = now_of(ctx)
     seen = request.session.get("seen")
     idle = timedelta(minutes=ctx.options.idle_minutes)
+    sid = request.session.get("sid")
     if (user is None or not user.active or request.session.get("marker") != session_marker(user)
-            or not isinstance(seen, str) or datetime.fromisoformat(seen) + idle < now):
+            or not isinstance(seen, str) or datetime.fromisoformat(seen) + idle < now
+            or not isinstance(sid, str) or sid in ctx.revoked):
         request.session.clear()
         raise NotAuthenticated()
     request.session["seen"] = now.isoformat()

@@ -62,7 +62,7 @@ def attempt_login(request: Request, ctx: WebContext, db: Session, username: str,
     db.add(user)
     # A new session on sign-in (no fixation): drop whatever the anonymous session held.
     request.session.clear()
-    request.session.update({"uid": user.id, "marker": session_marker(user),
+    request.session.update({"uid": user.id, "marker": session_marker(user), "sid": new_token(),
                             "seen": now.isoformat(), "csrf": new_token()})
     audit.append(db, actor=user.username, action="auth.login", subject_type="user",
                  subject_id=str(user.id), detail={"client": client}, at=now)
@@ -70,6 +70,10 @@ def attempt_login(request: Request, ctx: WebContext, db: Session, username: str,
 
 
 def logout(request: Request, ctx: WebContext, db: Session, user: User | None) -> None:
+    """End the session here and refuse any copy of its cookie from now on."""
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        ctx.revoke(sid, now_of(ctx))
     if user is not None:
         audit.append(db, actor=user.username, action="auth.logout", subject_type="user",
                      subject_id=str(user.id), at=now_of(ctx))

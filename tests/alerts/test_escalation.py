@@ -33,8 +33,9 @@ def audit_of(engine: Engine, action: str) -> list[AuditEvent]:
         return list(s.exec(select(AuditEvent).where(AuditEvent.action == action)))
 
 
-def test_unacknowledged_alert_climbs_the_chain_on_time(db: Engine, tmp_path: Path, slack: FakeSlack) -> None:
+def test_unacknowledged_alert_climbs_the_chain_on_time(engine: Engine, tmp_path: Path, slack: FakeSlack) -> None:
     """Nothing at 29 minutes; the DSL at 31; the deputy 30 minutes later; then the chain ends."""
+    db = engine  # SQLite and PostgreSQL
     config = alerts_config(tmp_path, slack=slack)
     with FrozenClock(T0) as clock:
         case_id = open_case(db, config, ABUSE)
@@ -148,3 +149,27 @@ def test_escalation_queued_before_a_review_page_acknowledgement_is_not_sent(
     assert [p["to"] for p in slack.posts] == ["U0SAM"]
     with session_scope(db) as s:
         assert s.exec(select(Alert).where(Alert.reason == "escalation")).one().status == AlertStatus.SUPPRESSED
+
+
+def test_acknowledgement_is_shown_on_every_delivered_slack_message(
+        db: Engine, tmp_path: Path, slack: FakeSlack) -> None:
+    """Once the manager acknowledges, the DSL's copy loses its button and says who acknowledged."""
+    config = alerts_config(tmp_path, slack=slack)
+    with FrozenClock(T0) as clock:
+        case_id = open_case(db, config, "watch your back")  # high abuse: manager and DSL
+        notifiers = build_notifiers(config)
+        deliver_due(db, config, notifiers, worker_id="w")
+        assert len(slack.posts) == 2
+        clock.advance(minutes=5)
+        with session_scope(db) as s:
+            acknowledge(s, case_id, by="sm-oak", via="slack")
+        slack.down()
+        assert deliver_due(db, config, notifiers, worker_id="w").acks_shown == 0  # Slack down: later
+        slack.up()
+        clock.advance(minutes=3)
+        assert deliver_due(db, config, notifiers, worker_id="w").acks_shown == 2
+        assert deliver_due(db, config, notifiers, worker_id="w").acks_shown == 0  # once
+    for post in slack.posts:
+        blocks = str(post["message"]["blocks"])
+        assert "Acknowledged by Sam Oakfield at 14:05" in blocks and "'actions'" not in blocks
+    assert len([c for c in slack.calls if c.method == "chat.update"]) == 2  # each message edited once

@@ -205,3 +205,12 @@ def test_admin_unlocks_and_deactivates_users(engine, as_role, client, clock):
     assert client.post("/api/session", json={"username": "viewer", "password": PASSWORD}).status_code == 401
     m, mtok = as_role("manager")
     assert m.post(f"/admin/users/{vid}/activate", data={"csrf_token": mtok}).status_code == 403
+
+
+def test_a_copied_cookie_stops_working_after_sign_out(as_role, app):
+    """Signing out also refuses a stolen copy of the session cookie."""
+    c, tok = as_role("dsl")
+    stolen = dict(c.cookies)
+    c.delete("/api/session", headers={"X-CSRF-Token": tok})
+    with TestClient(app, base_url="http://testserver", cookies=stolen) as thief:
+        assert thief.get("/api/cases").status_code == 401

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 15:38:33.303233
+Create Date: 2026-11-26 15:40:22.602884
 """
 from alembic import op
 import sqlalchemy as sa
@@ -232,6 +232,7 @@ def upgrade() -> None:
     sa.Column('acknowledged_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('acknowledged_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('deferred_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('ack_synced_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
     sa.PrimaryKeyConstraint('id'),

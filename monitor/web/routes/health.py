@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from sqlmodel import Session, col, select
 
@@ -28,3 +28,9 @@ def readyz(ctx: Ctx) -> JSONResponse:
     except Exception as err:  # noqa: BLE001 - any DB failure means not ready
         return JSONResponse({"status": "unavailable", "database": type(err).__name__}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok", "accounts": accounts})
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """Browsers ask for it on every page; an empty answer keeps the logs and console clean."""
+    return Response(status_code=204)
