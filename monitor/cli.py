@@ -188,6 +188,28 @@ def roster_import(csv_file: Annotated[Path, typer.Argument(help="CSV: name, know
                + (f", {len(res.problems)} skipped" if res.problems else ""))
 
 
+feedback = typer.Typer(help="Reviewer decisions as labelled data.", no_args_is_help=True)
+app.add_typer(feedback, name="feedback")
+
+
+@feedback.command("export")
+@friendly
+def feedback_export(out: Annotated[Path, typer.Option(help="JSON lines file to write")],
+                    config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Write reviewer decisions for `safeguard train --feedback` and `safeguard eval`."""
+    from monitor.db import require_schema, session_scope
+    from monitor.feedback import export_jsonl
+
+    rt = runtime(config, db)
+    require_schema(rt.engine)
+    n = 0
+    with session_scope(rt.engine) as session, out.open("w", encoding="utf-8") as fh:
+        for line in export_jsonl(session):
+            fh.write(line + "\n")
+            n += 1
+    typer.echo(f"wrote {n} labelled examples to {out}")
+
+
 @bench.command("ingest")
 @friendly
 def bench_ingest(n: Annotated[int, typer.Option("-n")] = 100_000, batch: int = 1000,

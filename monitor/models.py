@@ -344,3 +344,37 @@ class Lease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     holder: str
     expires_at: datetime
+
+
+class ApprovedImage(SQLModel, table=True):
+    """A picture (by PDQ hash) a manager confirmed: "the children in it have consent".
+
+    Issue 9: no pixels are stored, only the hash; a re-post, crop or resize matches it
+    within ``classifiers.images.pdq.MATCH_THRESHOLD`` bits.
+    """
+
+    __table_args__ = (Index("ix_approvedimage_pdq", "pdq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pdq: str = Field(max_length=64)
+    approved_by: str
+    approved_at: datetime = Field(default_factory=utcnow)
+    case_id: int | None = Field(default=None, foreign_key="case.id", sa_type=BigInt)
+    note: str | None = None
+    revoked_at: datetime | None = None
+
+
+class ConsentLink(SQLModel, table=True):
+    """A manager's statement "this child is in this picture" (PDQ hash): no face recognition.
+
+    The child's *current* consent on RosterChild decides what a match means, so changing
+    a child's consent to "no" takes effect on every linked picture at once.
+    """
+
+    __table_args__ = (UniqueConstraint("pdq", "roster_child_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pdq: str = Field(max_length=64)
+    #: removing a child from the roster (``roster import --replace``) removes its links
+    roster_child_id: int = Field(foreign_key="rosterchild.id", ondelete="CASCADE")
+    linked_by: str
+    linked_at: datetime = Field(default_factory=utcnow)
+    case_id: int | None = Field(default=None, foreign_key="case.id", sa_type=BigInt)

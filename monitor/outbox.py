@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_
 from sqlalchemy import case as sa_case
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, or_, select, update
 
 from monitor import audit, metrics
 from monitor.acklinks import ack_url
@@ -130,12 +130,30 @@ def build_message(session: Session, alert: Alert, config: Config, *,
 
 
 # -- claiming -----------------------------------------------------------------------------
+def _lapse_dead_claims(session: Session, now: datetime) -> None:
+    """Claims of a sender on this host that no longer exists (SIGKILL, OOM) lapse now.
+
+    A dead process cannot be mid-delivery, so its alerts need not wait ``CLAIM_SECONDS``;
+    the re-delivery is marked as such and notifiers are idempotent on the key.
+    """
+    from monitor.sync import _holder_is_dead  # same rule as the poll and leader leases
+
+    holders = session.exec(select(Alert.claimed_by).where(
+        col(Alert.status) == AlertStatus.SENDING.value, col(Alert.claimed_until) >= now).distinct())
+    dead = [h for h in holders if _holder_is_dead(h)]
+    if dead:
+        session.exec(update(Alert).where(col(Alert.claimed_by).in_(dead),  # type: ignore[call-overload]
+                                         col(Alert.status) == AlertStatus.SENDING.value)
+                     .values(claimed_until=now - timedelta(seconds=1)))
+
+
 def _claim(engine: Engine, config: Config | None, *, worker_id: str,
            limit: int) -> tuple[list[tuple[int, bool]], int]:
     """(claimed (id, reclaimed-from-a-dead-sender) pairs, number held back)."""
     now = utcnow()
     held = 0
     with session_scope(engine) as session:
+        _lapse_dead_claims(session, now)
         stmt = (select(Alert).where(or_(
                     and_(col(Alert.status) == AlertStatus.PENDING.value, col(Alert.next_attempt_at) <= now),
                     and_(col(Alert.status) == AlertStatus.SENDING.value, col(Alert.claimed_until) < now)))

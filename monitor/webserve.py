@@ -1,26 +1,45 @@
-"""Serving the review page from the daemon or the demo, in a background thread."""
+"""The HTTP side of the daemon: the review page plus the machine endpoints.
+
+Why an outer app? Platform webhooks and Slack's interactivity callback are POSTs from
+other servers, authenticated by their own signatures; they must not pass through the
+review page's session and CSRF machinery (which would refuse them), and the review page
+must not be reachable through their routes. So the machine endpoints are routes of a
+small outer app, and the review page is mounted below it with its own middleware.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import uvicorn
+from fastapi import FastAPI
 
 from monitor.runtime import Runtime
+from monitor.webhooks import webhook_router
 
 log = logging.getLogger(__name__)
 
 
-def build_app(rt: Runtime):  # type: ignore[no-untyped-def]
+def build_app(rt: Runtime, *, session_secret: str | None = None) -> FastAPI:
     from monitor.web.app import create_app
 
-    return create_app(rt.engine, rt.config, connector_factory=rt.connector_factory)
+    outer = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    outer.include_router(webhook_router(rt.engine, rt.config, rt.connector_factory))
+    outer.mount("/", create_app(rt.engine, rt.config, connector_factory=rt.connector_factory,
+                                session_secret=session_secret))
+    return outer
 
 
-def serve_in_thread(rt: Runtime, *, host: str = "127.0.0.1", port: int = 8000) -> uvicorn.Server:
-    server = uvicorn.Server(uvicorn.Config(build_app(rt), host=host, port=port, log_level="warning",
-                                           lifespan="off"))
+def serve_in_thread(rt: Runtime, *, host: str = "127.0.0.1", port: int = 8000,
+                    session_secret: str | None = None) -> uvicorn.Server:
+    server = uvicorn.Server(uvicorn.Config(build_app(rt, session_secret=session_secret), host=host,
+                                           port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, name="web", daemon=True)
     thread.start()
+    for _ in range(100):  # wait until it listens, so callers can print a working URL
+        if server.started:
+            break
+        time.sleep(0.05)
     return server

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from monitor.config import Config
 from monitor.db import session_scope
@@ -148,9 +149,9 @@ def test_a_pack_re_signed_with_another_key_is_refused_by_fingerprint(db: Engine,
     good = verify_pack(pack).fingerprint
     other = cfg.model_copy(update={"records": cfg.records.model_copy(
         update={"signing_key_file": str(tmp_path / "forger.key")})})
+    users = add_users(db)
     with session_scope(db) as s:
-        case = s.exec(__import__("sqlmodel").select(Case)).first()
-        users = add_users(db)
+        case = s.exec(select(Case)).first()
         forged = build_pack(s, other, case, user=users["dsl"], now=T0).data  # type: ignore[arg-type]
     assert verify_pack(forged).ok
     report = verify_pack(forged, expected_fingerprint=good)

@@ -49,8 +49,9 @@ def test_user_add_and_reset(cli, engine):
         u.locked_until = utcnow() + timedelta(minutes=10)
         s.add(u)
         s.commit()
-    assert cli("user", "add", "sam", "--role", "viewer", "--password-stdin",
-               input="a long enough password\n").exit_code == 1
+    dup = cli("user", "add", "sam", "--role", "viewer", "--password-stdin",
+              input="a long enough password\n")
+    assert dup.exit_code == 1, (dup.output, dup.exception)
     r = cli("user", "reset", "sam", "--password-stdin", input="another long password\n")
     assert r.exit_code == 0, r.output
     with Session(engine) as s:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 15:40:22.602884
+Create Date: 2026-11-26 15:43:04.721047
 """
 from alembic import op
 import sqlalchemy as sa
@@ -241,6 +241,20 @@ def upgrade() -> None:
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.create_index('ix_alert_status_next', ['status', 'next_attempt_at'], unique=False)
 
+    op.create_table('approvedimage',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pdq', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('approved_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('approved_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('revoked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('approvedimage', schema=None) as batch_op:
+        batch_op.create_index('ix_approvedimage_pdq', ['pdq'], unique=False)
+
     op.create_table('casenote',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -273,6 +287,18 @@ def upgrade() -> None:
     with op.batch_alter_table('complaint', schema=None) as batch_op:
         batch_op.create_index('ix_complaint_respond_by', ['respond_by'], unique=False)
 
+    op.create_table('consentlink',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pdq', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('roster_child_id', sa.Integer(), nullable=False),
+    sa.Column('linked_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('linked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.ForeignKeyConstraint(['roster_child_id'], ['rosterchild.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('pdq', 'roster_child_id')
+    )
     op.create_table('labelledexample',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
@@ -323,11 +349,16 @@ def downgrade() -> None:
     op.drop_table('takedown')
     op.drop_table('referral')
     op.drop_table('labelledexample')
+    op.drop_table('consentlink')
     with op.batch_alter_table('complaint', schema=None) as batch_op:
         batch_op.drop_index('ix_complaint_respond_by')
 
     op.drop_table('complaint')
     op.drop_table('casenote')
+    with op.batch_alter_table('approvedimage', schema=None) as batch_op:
+        batch_op.drop_index('ix_approvedimage_pdq')
+
+    op.drop_table('approvedimage')
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.drop_index('ix_alert_status_next')
 
