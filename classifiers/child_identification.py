@@ -28,11 +28,15 @@ from classifiers.base import Classifier, ClassifierInput, Detection, Span
 from classifiers.context import SettingContext
 from classifiers.encoder import EncoderRuntime, shared_runtime
 from classifiers.normalise import Normalised, normalise
+from classifiers.public_figures import public_figure_ranges
 from classifiers import rules
 from monitor.types import AuthorRole, Category, Severity
 
 CI_TYPES = {"child_name", "surname", "age", "school", "uniform", "place", "address", "time_place"}
 _NAME_TYPES = {"child_name", "surname"}
+#: The evidence tagger marking a child's name is enough on its own: it was trained to tag
+#: children's names and to leave staff, parents and public figures alone.
+NAME_TAG_MIN = 0.5
 _TITLE = re.compile(r"\b(?:Miss|Mrs|Mr|Ms|Mx|Dr|Nurse|Auntie|Aunty|Uncle|Coach|Sir)\.?\s*$",
                     re.IGNORECASE)
 _CHILD_CUE = re.compile(
@@ -45,6 +49,19 @@ _WORDLIKE = {"grace", "hope", "joy", "faith", "max", "rose", "ruby", "summer", "
              "bill", "mark", "jack", "ivy", "poppy", "daisy", "holly", "lily", "willow", "river",
              "sky", "star", "honey", "autumn", "april", "may", "june", "dawn", "rocky", "reed",
              "page", "penny", "frank", "art", "ray", "dean", "sonny", "storm", "blue"}
+#: "my Aarav", "our Hawa", "my daughter Hattie", "the Kowalski kids": a name a parent gives.
+_POSSESSIVE_NAME = re.compile(
+    r"\b(?:[Mm]y|[Oo]ur) (?:little |baby |youngest |eldest |middle )?(?:(?:son|daughter|boy|girl|lad|"
+    r"grandson|granddaughter|nephew|niece|stepson|stepdaughter) )?([A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?)\b")
+_FAMILY_NAME = re.compile(r"\b[Tt]he ([A-Z][a-z]{2,}) (?:kids|children|boys|girls|twins|lads|brothers|sisters)\b")
+_PROPER_TAIL = re.compile(r"\s+(?:[A-Z]|(?:club|site|team|setting|staff|room|office|branch|"
+                          r"page|group|hall|holiday|breakfast|after|children|kids|families|parents|site)\b)")
+_NOT_NAMES = {"mum", "dad", "nan", "nana", "grandad", "grandma", "year", "reception", "club",
+              "kidspace", "team", "staff", "manager", "house", "school", "family", "kids", "children",
+              "holiday", "breakfast", "after", "little", "new", "first", "last", "local", "thanks",
+              "thank", "god", "lord", "christmas", "easter", "summer", "setting", "lady", "gran",
+              "auntie", "uncle", "cousin", "partner", "husband", "wife", "ex", "friend", "favourite",
+              "head", "deputy", "designated", "lead", "office", "page", "website", "hearts"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 
 
@@ -130,6 +147,21 @@ class ChildIdentificationClassifier(Classifier):
         results = self.runtime.run([(it.text, it.context) for it in items])
         return [self._one(item, res) for item, res in zip(items, results)]
 
+    def _parent_named(self, norm: Normalised) -> list[Span]:
+        """Names after "my"/"our" and "the <Surname> kids" — exact patterns, no model."""
+        org = {n.lower() for n in self.context.organisation_names}
+        spans = []
+        for pattern, typ in ((_POSSESSIVE_NAME, "child_name"), (_FAMILY_NAME, "surname")):
+            for m in pattern.finditer(norm.text):
+                word = m.group(1)
+                if word.lower() in _NOT_NAMES or word.lower() in org:
+                    continue
+                if _PROPER_TAIL.match(norm.text, m.end(1)):
+                    continue  # "our Bramley Fields club", "our Designated Safeguarding Lead"
+                s, e = norm.to_original(m.start(1), m.end(1))
+                spans.append(Span(s, e, typ, {"source": "pattern"}))
+        return spans
+
     def _one(self, item: ClassifierInput, res: object) -> list[Detection]:
         from classifiers.encoder import EncoderResult
 
@@ -137,12 +169,16 @@ class ChildIdentificationClassifier(Classifier):
         norm = res.norm
         p = res.probs["child_identification"]
         roster = self.roster.find(norm)
+        tagged = {Span(t.start, t.end, t.type) for t in res.spans
+                  if t.type in _NAME_TYPES and t.score >= NAME_TAG_MIN}
         model_spans = [Span(t.start, t.end, t.type) for t in res.spans if t.type in CI_TYPES]
         model_spans = [s for s in model_spans
                        if not (s.type in _NAME_TYPES and _TITLE.search(item.text[:s.start]))]
         config_spans = (_phrase_spans(norm, self.schools, "school")
                         + _phrase_spans(norm, self.uniforms, "uniform")
                         + _phrase_spans(norm, self.places, "place"))
+        parent_names = [s for s in self._parent_named(norm) if not _overlaps(s, roster)]
+        model_spans = [s for s in model_spans if not _overlaps(s, parent_names)] + parent_names
         cue_spans = [Span(s, e, "age") for s, e in rules.find_ages(norm)]
         cue_spans += [Span(s, e, "time_place") for s, e in rules.find_time_places(norm)]
         cue_spans += [Span(s, e, "address") for s, e in rules.find_addresses(norm)]
@@ -150,8 +186,18 @@ class ChildIdentificationClassifier(Classifier):
         persons = [Span(t.start, t.end, "child_name") for t in res.persons
                    if not _TITLE.search(item.text[:t.start])]
 
+        famous = public_figure_ranges(norm.text)
+        if famous:
+            famous = [norm.to_original(a, b) for a, b in famous]
+            model_spans = [s for s in model_spans if s.type not in _NAME_TYPES
+                           or not any(s.start < b and a < s.end for a, b in famous)]
+            persons = [s for s in persons if not any(s.start < b and a < s.end for a, b in famous)]
         names = [s for s in roster + model_spans if s.type in _NAME_TYPES]
-        fired = bool(roster) or p >= self.threshold
+        evidence = bool(model_spans or config_spans or (persons and child_cue))
+        tagged_name = any(t.type in _NAME_TYPES for t in model_spans
+                          if t.detail is None and t in tagged)
+        fired = (bool(roster) or bool(parent_names) or tagged_name
+                 or (p >= self.threshold and evidence))
         if not fired and persons and child_cue and p >= self.threshold * 0.5:
             fired = True
             names += persons
@@ -165,8 +211,6 @@ class ChildIdentificationClassifier(Classifier):
             for s in persons:
                 if not _overlaps(s, spans):
                     spans.append(s)
-        if not spans:
-            spans = [Span(0, len(item.text), "child_name")]
         details = {s.type for s in spans} - _NAME_TYPES
         has_name = any(s.type in _NAME_TYPES for s in spans)
         org = item.author_role == AuthorRole.ORGANISATION

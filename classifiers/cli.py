@@ -73,6 +73,7 @@ def train_cmd(
     feedback: Annotated[Optional[Path], typer.Option(
         help="reviewer-labelled items (JSON lines, item shape) to add to training")] = None,
     max_minutes: Annotated[float, typer.Option(help="training time budget")] = 20.0,
+    mix: Annotated[str, typer.Option(help="training mix (see classifiers/training/DATA.md)")] = "v1",
 ) -> None:
     """Rebuild the shipped encoder artefact from ../shared/data (fixed seed)."""
     from classifiers.feedback import load_feedback_file
@@ -83,7 +84,7 @@ def train_cmd(
     logging.getLogger().handlers[0].addFilter(lambda r: "Quantization" not in r.getMessage()
                                               and "Ignore MatMul" not in r.getMessage())
     fb = load_feedback_file(feedback) if feedback else []
-    config = train(feedback=fb, max_minutes=max_minutes)
+    config = train(feedback=fb, max_minutes=max_minutes, mix=mix)
     from classifiers.training.card import write_card
 
     write_card()

@@ -21,7 +21,9 @@ from classifiers.normalise import Normalised, normalise
 from classifiers import rules
 from monitor.types import AuthorRole, Category
 
-_MODEL_TYPES = {"phone", "email", "address", "health", "disclosure"}
+#: Model evidence is only for what has no grammar; phones and e-mails are the rules' job
+#: (the rules know which numbers are published on purpose).
+_MODEL_TYPES = {"address", "health", "disclosure"}
 
 
 class PersonalDataClassifier(Classifier):
@@ -65,7 +67,7 @@ class PersonalDataClassifier(Classifier):
             p = res.probs["personal_data"]
             model_spans = [Span(t.start, t.end, t.type) for t in res.spans
                            if t.type in _MODEL_TYPES]
-            if exact or p >= self.threshold:
+            if exact or (p >= self.threshold and model_spans):
                 score = max(p, 0.9 if exact else 0.0)
                 spans = exact + [s for s in model_spans if not any(
                     s.start < x.end and x.start < s.end for x in exact)]

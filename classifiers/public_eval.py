@@ -4,8 +4,8 @@ Each public set asks a narrower question than the policy, so each is scored with
 encoder output that answers it: ``offensive`` head for TweetEval offensive / OLID level A,
 ``hate`` head for TweetEval hate, ``complaint`` head for the complaints set (never trained
 on: no licence), the person-name tagger for WNUT-17 and BTC (person entities only, exact
-span F1 — not comparable with the all-types WNUT figure). Thresholds are 0.5 except where
-the artefact's config says otherwise; nothing is tuned on a test split.
+span F1 — not comparable with the all-types WNUT figure). Thresholds are the artefact's
+(benchmark heads: chosen on each set's dev split); nothing is tuned on a test split.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def evaluate_public(path: Path, runtime: EncoderRuntime | None = None,
     results = runtime.run([(r["text"], None) for r in rows])
     if name in _BINARY:
         head, positive = _BINARY[name]
-        th = 0.5 if head in ("offensive", "hate") else runtime.thresholds.get(head, 0.5)
+        th = runtime.thresholds.get(head, 0.5)
         y = [r["label"] == positive for r in rows]
         p = [res.probs[head] >= th for res in results]
         return {"set": name, "split": path.stem, "head": head, "threshold": th, "n": len(rows),

@@ -41,11 +41,26 @@ def _keyword(context: SettingContext) -> Classifier:
     return KeywordClassifier()
 
 
+def _image(name: str) -> Callable[[SettingContext], Classifier]:
+    """Issue 9's image checks (classifiers/images); they share one fetch/decode runtime."""
+    def build(context: SettingContext) -> Classifier:
+        from classifiers import images
+
+        cls = {"image_metadata": images.ImageMetadataClassifier,
+               "image_faces": images.ImageFacesClassifier,
+               "image_consent": images.ImageConsentClassifier,
+               "image_text": images.ImageTextClassifier}[name]
+        return cls(context)
+    return build
+
+
 _FACTORIES: dict[str, Callable[[SettingContext], Classifier]] = {
     "policy_encoder": _policy,
     "child_identification": _child,
     "personal_data": _personal,
     "keyword": _keyword,  # transparent baseline for eval; not in the default set
+    # image checks: opt-in by name (they fetch media), not in the default set
+    **{n: _image(n) for n in ("image_metadata", "image_faces", "image_consent", "image_text")},
 }
 
 

@@ -3,19 +3,31 @@
 ``ConnectorSecrets`` holds decrypted credentials in memory only; it is built by the
 caller (from ``read_secret`` or the encrypted store) and never logged: its ``repr``
 hides the values.
+
+``HttpConnector`` is the base of the platform adapters: it holds the wire client, the
+account and the clock, opens the shared ``ApiClient`` request loop for ``from_config``,
+and closes an HTTP client it owns. ``new_items`` and ``newest_first_listing`` are the
+``TimeCursor`` bookkeeping every stream of creation-timed items does.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import httpx
 
-from connectors.http import DEFAULT_TIMEOUT
+from connectors._time import epoch
+from connectors.base import Batch, Connector, FetchedItem
+from connectors.http import DEFAULT_TIMEOUT, ApiClient, Interpreter
+from connectors.paging import TimeCursor
 from monitor.config import AccountConfig
 from monitor.errors import CredentialsRejected
+
+R = TypeVar("R")
 
 Clock = Callable[[], float]
 
@@ -62,3 +74,113 @@ def http_client(http: httpx.Client | None) -> tuple[httpx.Client, bool]:
 
 def now() -> float:
     return time.time()
+
+
+def call_counter(api: ApiClient) -> Callable[[], int]:
+    """``spent()``: how many requests ``api`` sent since the previous ``spent()`` (or now).
+
+    Each ``Batch`` carries the calls spent on it, so the counter starts when it is made.
+    """
+    calls = api.calls
+
+    def spent() -> int:
+        nonlocal calls
+        used, calls = api.calls - calls, api.calls
+        return used
+
+    return spent
+
+
+def new_items(items: Iterable[FetchedItem], seen: TimeCursor, nxt: TimeCursor) -> list[FetchedItem]:
+    """The ``items`` newer than the stored cursor ``seen``, each recorded in ``nxt``."""
+    out = []
+    for item in items:
+        ts = epoch(item.created_at)
+        if seen.is_new(ts, item.external_id):
+            out.append(item)
+            nxt.see(ts, item.external_id)
+    return out
+
+
+def newest_first_listing(
+    stream: str,
+    pages: Iterable[Iterable[R]],
+    to_item: Callable[[R], FetchedItem | None],
+    seen: TimeCursor,
+    *,
+    started: int,
+    spent: Callable[[], int],
+    limit: int | None = None,
+    watch: Callable[[R, FetchedItem], None] | None = None,
+) -> Iterator[Batch]:
+    """One batch per page of the account's own posts, then the stream's new cursor.
+
+    Only the first ``limit`` posts that map to an item are watched (the listing stops
+    after the page that reaches it); ``watch(raw, item)`` is told of each so the caller
+    can pick which posts to read comments for. The cursor is handed out last, capped at
+    ``started``, so an abandoned poll stores nothing.
+    """
+    nxt = seen.copy()
+    watched = 0
+    for page in pages:
+        items = []
+        for raw in page:
+            item = to_item(raw)
+            if item is None or (limit is not None and watched >= limit):
+                continue
+            watched += 1
+            items.extend(new_items((item,), seen, nxt))
+            if watch is not None:
+                watch(raw, item)
+        yield Batch(items, stream=stream, api_calls=spent())
+        if limit is not None and watched >= limit:
+            break
+    yield Batch([], stream=stream, cursor=nxt.capped(started).encode(), api_calls=spent())
+
+
+class HttpConnector(Connector):
+    """A connector over one platform's wire client (``client.api`` is its ``ApiClient``).
+
+    ``from_config`` builds the client with ``open_api`` and passes ``owned_http`` when
+    it made the HTTP client itself; ``close`` then closes it (a caller's shared client
+    is left open).
+    """
+
+    def __init__(self, client: Any, *, account: AccountConfig, clock: Clock = now,
+                 owned_http: httpx.Client | None = None) -> None:
+        self.client = client
+        self.account = account
+        self.clock = clock
+        self._owned_http = owned_http
+
+    @staticmethod
+    def open_api(
+        account: AccountConfig,
+        secrets: ConnectorSecrets,
+        *,
+        http: httpx.Client | None,
+        clock: Clock,
+        default_base_url: str,
+        headers: Mapping[str, str],
+        interpret: Interpreter | None,
+        logger: logging.Logger,
+        extra_secrets: Iterable[str] = (),
+    ) -> tuple[ApiClient, httpx.Client | None]:
+        """(the account's ``ApiClient``, the HTTP client to close or None if shared)."""
+        client, owned = http_client(http)
+        api = ApiClient(
+            client,
+            account=account.id,
+            base_url=account.base_url or default_base_url,
+            headers=headers,
+            secrets=(*secrets.values(), *extra_secrets),
+            interpret=interpret,
+            timeout=timeout_of(account),
+            clock=clock,
+            logger=logger,
+        )
+        return api, client if owned else None
+
+    def close(self) -> None:
+        if self._owned_http is not None:
+            self._owned_http.close()

@@ -12,8 +12,10 @@ is ``case:<id>:alert:<id>``.
 confirmation form, and POST acknowledge? Mail scanners (Safe Links, antivirus) fetch every
 link in an email; a GET that acknowledged would silently stop an escalation nobody saw.
 
-The app supplies the database and configuration in ``app.state.web`` (a ``WebContext``:
-``engine``, ``config``), as the review page does.
+Where to mount: these are machine endpoints authenticated by their own signatures, so
+they belong on the outer app beside the platform webhooks (``monitor.webserve``), not
+behind the review page's session and CSRF check: ``outer.include_router(
+alerts_router(engine, config))``. ``router`` is the same, reading ``app.state.web``.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ import hmac
 import json
 import logging
 import os
+from collections.abc import Callable
 from html import escape
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.engine import Engine
 
 from monitor.acklinks import AckLinkExpired, AckLinkInvalid, read_token
 from monitor.clock import utcnow
@@ -37,7 +41,6 @@ from monitor.db import session_scope
 from monitor.escalation import acknowledge
 
 log = logging.getLogger(__name__)
-router = APIRouter()
 MAX_SKEW_SECONDS = 300
 MAX_BODY = 64 * 1024
 
@@ -74,7 +77,10 @@ def verify_slack_signature(secret: str | None, timestamp: str | None, signature:
     return None
 
 
-def _ctx(request: Request) -> tuple[Any, Config]:
+CtxFn = Callable[[Request], tuple[Engine, Config]]
+
+
+def _ctx(request: Request) -> tuple[Engine, Config]:
     web = request.app.state.web
     return web.engine, web.config
 
@@ -91,9 +97,7 @@ def _case_from_value(value: str) -> int | None:
     return None
 
 
-@router.post("/slack/actions")
-async def slack_actions(request: Request) -> Response:
-    engine, config = _ctx(request)
+async def handle_slack_actions(engine: Engine, config: Config, request: Request) -> Response:
     body = await request.body()
     if len(body) > MAX_BODY:
         return JSONResponse({"error": "too large"}, status_code=413)
@@ -146,9 +150,7 @@ def _claim_or_page(config: Config, token: str) -> Any:
         return _page("Link not valid", "<p>This acknowledge link is not valid.</p>", 400)
 
 
-@router.get("/ack/{token}")
-def ack_link(token: str, request: Request) -> Response:
-    _, config = _ctx(request)
+def handle_ack_page(config: Config, token: str) -> Response:
     claim = _claim_or_page(config, token)
     if isinstance(claim, Response):
         return claim
@@ -158,9 +160,7 @@ def ack_link(token: str, request: Request) -> Response:
                  '<button type="submit">Acknowledge</button></form>')
 
 
-@router.post("/ack/{token}")
-def ack_link_confirm(token: str, request: Request) -> Response:
-    engine, config = _ctx(request)
+def handle_ack_confirm(engine: Engine, config: Config, token: str) -> Response:
     claim = _claim_or_page(config, token)
     if isinstance(claim, Response):
         return claim
@@ -172,3 +172,32 @@ def ack_link_confirm(token: str, request: Request) -> Response:
     base = config.review_url.rstrip("/")
     return _page(f"Case #{claim.case_id} acknowledged",
                  f'<p>Thank you. <a href="{escape(base)}/cases/{claim.case_id}">Open the case</a>.</p>')
+
+
+def _make_router(ctx: CtxFn) -> APIRouter:
+    r = APIRouter()
+
+    @r.post("/slack/actions")
+    async def slack_actions(request: Request) -> Response:
+        engine, config = ctx(request)
+        return await handle_slack_actions(engine, config, request)
+
+    @r.get("/ack/{token}")
+    def ack_link(token: str, request: Request) -> Response:
+        return handle_ack_page(ctx(request)[1], token)
+
+    @r.post("/ack/{token}")
+    def ack_link_confirm(token: str, request: Request) -> Response:
+        engine, config = ctx(request)
+        return handle_ack_confirm(engine, config, token)
+
+    return r
+
+
+def alerts_router(engine: Engine, config: Config) -> APIRouter:
+    """The endpoints bound to one database and configuration (for the outer app)."""
+    return _make_router(lambda _request: (engine, config))
+
+
+#: the same endpoints for an app that keeps a ``WebContext`` in ``app.state.web``
+router = _make_router(_ctx)

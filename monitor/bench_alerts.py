@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
 import queue
 import secrets
@@ -40,7 +41,7 @@ from connectors.meta_webhooks import sign
 from monitor.config import Config, parse_config
 from monitor.db import make_engine, migrate, session_scope
 from monitor.models import Case, Item
-from monitor.testing.fake_slack import FakeSlack
+from monitor.testing.fake_slack import serve_forever
 
 log = logging.getLogger(__name__)
 PAGE_ID = "1000000001"
@@ -73,7 +74,7 @@ class BenchResult:
                 f"{lost} undelivered)")
 
 
-def _config(tmp: Path, slack: FakeSlack, secret_env: str) -> Config:
+def _config(slack_url: str, secret_env: str) -> Config:
     return parse_config({
         "organisation": "Bench Childcare",
         "review_url": "http://127.0.0.1:8000",
@@ -87,7 +88,7 @@ def _config(tmp: Path, slack: FakeSlack, secret_env: str) -> Config:
         "accounts": [{"id": "fb-oak", "platform": "facebook", "external_id": PAGE_ID,
                       "location": "oak", "app_secret_env": secret_env}],
         "classifiers": ["keyword"],
-        "alerts": {"slack": {"base_url": slack.base_url}},
+        "alerts": {"slack": {"base_url": slack_url}},
     })
 
 
@@ -125,6 +126,30 @@ def _event(i: int) -> dict[str, Any]:
         "parent_id": f"{PAGE_ID}_555", "verb": "add"}}]}]}
 
 
+def send_events(url: str, app_secret: str, rate: float, total: int) -> None:
+    """Play Meta: POST ``total`` signed feed events at ``rate`` per second (own process)."""
+    client = httpx.Client(timeout=10, limits=httpx.Limits(max_keepalive_connections=16))
+
+    def post(i: int) -> None:
+        body = json.dumps(_event(i)).encode()
+        client.post(url, content=body, headers={"content-type": "application/json",
+                                                "x-hub-signature-256": sign(body, app_secret)})
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        for i in range(total):
+            delay = start + i / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(post, i)
+    client.close()
+
+
+def _slack_posts(slack_url: str) -> list[dict[str, Any]]:
+    calls = httpx.get(slack_url.replace("/api/", "/_fake/calls"), timeout=30).json()["calls"]
+    return [c for c in calls if c["method"] == "chat.postMessage"]
+
+
 class _Endpoint(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -141,7 +166,7 @@ class _WebhookHandler(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self) -> None:
-        arrived = time.perf_counter()
+        arrived = time.monotonic()
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
         status = self.server.handle_event(WebhookRequest(
             method="POST", headers={k.lower(): v for k, v in self.headers.items()}, query={}, body=body),
@@ -164,10 +189,18 @@ def run_bench(*, rate: float = 50.0, seconds: float = 60.0, trained: bool = Fals
     tmp = Path(tempfile.mkdtemp(prefix="bench-alerts-"))
     token = "xoxb-bench-" + secrets.token_hex(8)
     app_secret = secrets.token_hex(16)
+    saved_env = {k: os.environ.get(k) for k in ("SAFEGUARD_SLACK_TOKEN", "BENCH_FB_APP_SECRET")}
     os.environ["SAFEGUARD_SLACK_TOKEN"] = token
     os.environ["BENCH_FB_APP_SECRET"] = app_secret
-    slack = FakeSlack(token=token).start()
-    config = _config(tmp, slack, "BENCH_FB_APP_SECRET")
+    # The fake Slack and the webhook sender run in their own processes, as Slack and Meta
+    # are: on a shared machine one process's GIL would otherwise carry all three.
+    ctx = multiprocessing.get_context("spawn")
+    ports: Any = ctx.Queue()
+    slack_stop = ctx.Event()
+    slack_proc = ctx.Process(target=serve_forever, args=(token, ports, slack_stop), daemon=True)
+    slack_proc.start()
+    slack_url = f"http://127.0.0.1:{ports.get(timeout=30)}/api/"
+    config = _config(slack_url, "BENCH_FB_APP_SECRET")
     engine = make_engine(db or f"sqlite:///{tmp / 'bench.db'}")
     migrate(engine)
     serialise_sqlite_writers(engine)
@@ -241,43 +274,41 @@ def run_bench(*, rate: float = 50.0, seconds: float = 60.0, trained: bool = Fals
     sender = threading.Thread(target=worker, daemon=True)
     sender.start()
     total = int(rate * seconds)
-    client = httpx.Client(timeout=10, limits=httpx.Limits(max_keepalive_connections=16))
-
-    def post(i: int) -> None:
-        body = json.dumps(_event(i)).encode()
-        client.post(url, content=body, headers={"content-type": "application/json",
-                                                "x-hub-signature-256": sign(body, app_secret)})
-
+    load = ctx.Process(target=send_events, args=(url, app_secret, rate, total), daemon=True)
     try:
-        start = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            for i in range(total):
-                delay = start + i / rate - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-                pool.submit(post, i)
-        deadline = time.perf_counter() + 30
-        while time.perf_counter() < deadline and len(slack.posts) < total:
+        load.start()
+        load.join(seconds + 60)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(received) < total:
             time.sleep(0.1)
+        while time.monotonic() < deadline and len(_slack_posts(slack_url)) < len(received):
+            time.sleep(0.2)
+        posts = _slack_posts(slack_url)
     finally:
         stop.set()
         wake.set()
         sender.join(5)
         endpoint.shutdown()
-        client.close()
-        slack.stop()
-    posts = [c for c in slack.calls if c.method == "chat.postMessage"]
+        slack_stop.set()
+        slack_proc.join(5)
+        if load.is_alive():
+            load.terminate()
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     with session_scope(engine) as s:
         ext_of = {cid: ext for cid, ext in s.exec(
             select(Case.id, Item.external_id).join(Item, col(Item.id) == col(Case.item_id)))}
     first_post: dict[str, float] = {}
     for c in posts:
-        meta = c.params.get("metadata") or {}
+        meta = c.get("metadata") or {}
         if isinstance(meta, str):
             meta = json.loads(meta)
         ext = ext_of.get(int((meta.get("event_payload") or {}).get("case_id") or 0))
         if ext is not None and ext not in first_post:
-            first_post[ext] = c.at
+            first_post[ext] = c["at"]
     lat = [(first_post[e] - received[e]) * 1000 for e in first_post if e in received]
     engine.dispose()
     return BenchResult(rate=rate, seconds=seconds, events=total, delivered=len(lat),

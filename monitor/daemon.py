@@ -54,7 +54,7 @@ class Daemon:
         self._pipeline = None
         self._roster_version = ""
         self._roster_checked = time.monotonic()
-        self.leadership = None  # monitor.leader: escalation, retention, reports on one replica
+        self.leadership: Any = None  # monitor.leader: escalation, retention, reports on one replica
 
     # -- jobs -----------------------------------------------------------------------
     def poll(self, account: AccountConfig) -> None:

@@ -9,9 +9,9 @@ an operator who drops the old key after a rotation that stopped half-way loses d
 transaction means the command either rotated every value or none. The rows are locked
 (``FOR UPDATE`` on PostgreSQL) so a ``set-token`` running meanwhile is not overwritten.
 
-Keyed fingerprints (``crypto.keyed_hash``) use the *last* configured key and are not
-touched here: keep the oldest key at the end of the list while fingerprints made with it
-are still wanted (see OPERATIONS.md).
+Roster fingerprints (``crypto.keyed_hash``, which uses the *last* configured key) are
+recomputed too: while the old key is still listed last they do not change; once it is
+removed, running ``rotate-key`` again re-keys them with the remaining key.
 """
 
 from __future__ import annotations
@@ -27,15 +27,18 @@ from monitor.clock import utcnow
 from monitor.db import require_schema, session_scope
 from monitor.errors import ConfigError
 from monitor.models import Credential, RosterChild
+from monitor.roster import _fingerprint  # the roster's own look-up key
 
 
 @dataclass
 class RotationResult:
     credentials: int = 0
     roster_names: int = 0
+    fingerprints_rekeyed: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"credentials": self.credentials, "roster_names": self.roster_names}
+        return {"credentials": self.credentials, "roster_names": self.roster_names,
+                "fingerprints_rekeyed": self.fingerprints_rekeyed}
 
 
 def _rotate(value: str, what: str) -> str:
@@ -63,6 +66,10 @@ def rotate_all(engine: Engine, *, actor: str = "system") -> RotationResult:
             res.credentials += 1
         for child in session.exec(roster.with_for_update() if lock else roster):
             child.name_enc = _rotate(child.name_enc, f"roster child {child.id}")
+            fingerprint = _fingerprint(crypto.decrypt(child.name_enc), child.location_id)
+            if fingerprint != child.name_fingerprint:
+                child.name_fingerprint = fingerprint
+                res.fingerprints_rekeyed += 1
             if child.known_as_enc:
                 child.known_as_enc = _rotate(child.known_as_enc, f"roster child {child.id}")
             session.add(child)

@@ -3,8 +3,8 @@
 Polling (per-account lease), the pipeline (``FOR UPDATE SKIP LOCKED``) and the outbox
 (SKIP LOCKED + claim lease) are safe on every replica. A few jobs are not worth making
 safe row by row, or would do their work twice: escalation sweeps, the retention purge,
-the monthly report. They run only on the process holding the ``scheduler`` row of the
-``Lease`` table.
+complaint reminders, the monthly report (added with ``register_leader_job``). They run
+only on the process holding the ``scheduler`` row of the ``Lease`` table.
 
 Why a lease row and compare-and-set, not an advisory lock? An advisory lock lives on one
 connection; the daemon's work runs on a pool of connections, and SQLite has no such
@@ -20,6 +20,7 @@ the hosts on NTP.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import logging
 from collections.abc import Callable
@@ -142,7 +143,7 @@ class LeaderJob:
     first_after: float = 0.0
 
 
-def retention(daemon: "Daemon") -> None:
+def retention(daemon: Daemon) -> None:
     """Purge caseless text past ``retention.text_days`` (monitor.web.retention)."""
     from monitor.web.retention import purge
 
@@ -153,24 +154,44 @@ def retention(daemon: "Daemon") -> None:
     log.info("retention purge: %s", res.as_dict())
 
 
-def leader_jobs(daemon: "Daemon") -> list[LeaderJob]:
-    """What runs on the leader only; a missing optional module leaves its job out."""
-    jobs: list[LeaderJob] = []
-    if importlib.util.find_spec("monitor.escalation") is not None:
-        jobs.append(LeaderJob("escalate", 30, daemon.escalate, first_after=5))
-    if importlib.util.find_spec("monitor.web.retention") is not None:
-        jobs.append(LeaderJob("retention", 6 * 3600, lambda: retention(daemon), first_after=300))
-    if importlib.util.find_spec("monitor.report") is not None:  # the monthly report (planned)
-        from monitor import report  # type: ignore[attr-defined]
+#: other areas add their once-only jobs here: (name, seconds, first_after, run(daemon))
+_REGISTERED: list[tuple[str, float, float, Callable[[Daemon], None]]] = []
 
-        jobs.append(LeaderJob("monthly_report", 3600,
-                              lambda: report.run_due(daemon.rt.engine, daemon.rt.config,
-                                                     worker_id=daemon.rt.worker),
+
+def register_leader_job(name: str, seconds: float, run: Callable[[Daemon], None], *,
+                        first_after: float = 60.0) -> None:
+    """Run ``run(daemon)`` every ``seconds`` on the leader only (e.g. the monthly report)."""
+    _REGISTERED.append((name, seconds, first_after, run))
+
+
+def complaint_reminders(daemon: Daemon) -> None:
+    from monitor.records.complaints import remind_due
+
+    remind_due(daemon.rt.engine, daemon.rt.config, worker_id=daemon.rt.worker)
+
+
+def leader_jobs(daemon: Daemon) -> list[LeaderJob]:
+    """What runs on the leader only; a missing optional module leaves its job out."""
+    def has(module: str) -> bool:
+        try:
+            return importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            return False
+
+    jobs: list[LeaderJob] = []
+    if has("monitor.escalation"):
+        jobs.append(LeaderJob("escalate", 30, daemon.escalate, first_after=5))
+    if has("monitor.web.retention"):
+        jobs.append(LeaderJob("retention", 6 * 3600, lambda: retention(daemon), first_after=300))
+    if has("monitor.records.complaints") and hasattr(daemon.rt.config, "records"):
+        jobs.append(LeaderJob("complaint_reminders", 3600, lambda: complaint_reminders(daemon),
                               first_after=120))
+    for name, seconds, first_after, run in _REGISTERED:
+        jobs.append(LeaderJob(name, seconds, functools.partial(run, daemon), first_after))
     return jobs
 
 
-def install(daemon: "Daemon", sched: "BaseScheduler") -> Leadership:
+def install(daemon: Daemon, sched: BaseScheduler) -> Leadership:
     """Add the renewal job and the leader-only jobs to the daemon's scheduler."""
     from apscheduler.triggers.interval import IntervalTrigger
 

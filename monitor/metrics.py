@@ -64,7 +64,7 @@ def _never_raise(fn: Callable[..., None]) -> Callable[..., None]:
     def wrapper(*args: Any, **kwargs: Any) -> None:
         try:
             fn(*args, **kwargs)
-        except Exception:  # noqa: BLE001 - metrics must never break the work they count
+        except Exception:
             log.debug("metric %s failed", fn.__name__, exc_info=True)
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
@@ -160,7 +160,7 @@ class _DbGauges:
                     waiting = s.exec(select(func.count()).select_from(Alert).where(col(Alert.status).in_(
                         [AlertStatus.PENDING.value, AlertStatus.SENDING.value]))).one()
                 self._values = (float(pending), float(waiting))
-            except Exception:  # noqa: BLE001 - a scrape during a DB outage shows the last value
+            except Exception:
                 log.debug("metrics: database gauges unavailable", exc_info=True)
             self._at = time.monotonic()
             return self._values
@@ -199,7 +199,7 @@ def metrics_router():  # type: ignore[no-untyped-def]
 _served: set[int] = set()
 
 
-def serve(port: int, addr: str = "0.0.0.0") -> None:  # noqa: S104 - the container's port
+def serve(port: int, addr: str = "0.0.0.0") -> None:
     """A bare /metrics HTTP server in a daemon thread (``safeguard run`` without --web)."""
     if port in _served:
         return
@@ -211,5 +211,9 @@ def serve(port: int, addr: str = "0.0.0.0") -> None:  # noqa: S104 - the contain
 def serve_from_env() -> None:
     """``SAFEGUARD_METRICS_PORT=9108`` starts :func:`serve` (0 or unset: off)."""
     raw = os.environ.get("SAFEGUARD_METRICS_PORT", "").strip()
-    if raw and raw != "0":
-        serve(int(raw), os.environ.get("SAFEGUARD_METRICS_ADDR", "0.0.0.0"))  # noqa: S104
+    if not raw or raw == "0":
+        return
+    try:
+        serve(int(raw), os.environ.get("SAFEGUARD_METRICS_ADDR", "0.0.0.0"))
+    except (OSError, ValueError) as err:  # a busy port must not stop the monitoring itself
+        log.error("metrics server not started on SAFEGUARD_METRICS_PORT=%s: %s", raw, err)

@@ -361,6 +361,8 @@ class ApprovedImage(SQLModel, table=True):
     case_id: int | None = Field(default=None, foreign_key="case.id", sa_type=BigInt)
     note: str | None = None
     revoked_at: datetime | None = None
+    #: set on the hashes of the usual re-post crops of an approved picture (its main hash)
+    variant_of: str | None = Field(default=None, max_length=64)
 
 
 class ConsentLink(SQLModel, table=True):
@@ -378,3 +380,4 @@ class ConsentLink(SQLModel, table=True):
     linked_by: str
     linked_at: datetime = Field(default_factory=utcnow)
     case_id: int | None = Field(default=None, foreign_key="case.id", sa_type=BigInt)
+    variant_of: str | None = Field(default=None, max_length=64)  # as ApprovedImage.variant_of

@@ -47,7 +47,9 @@ def rotate_key(db: DbOpt = None) -> None:
     finally:
         engine.dispose()
     typer.echo(f"re-encrypted with the newest key: {res.credentials} credentials, "
-               f"{res.roster_names} roster children; the old key can now be removed")
+               f"{res.roster_names} roster children ({res.fingerprints_rekeyed} look-up "
+               "fingerprints re-keyed). Next: remove the old key from SAFEGUARD_SECRET_KEY, "
+               "restart, and run rotate-key once more (deploy/OPERATIONS.md)")
 
 
 def bench_pipeline(n: Annotated[int, typer.Option("-n", help="items in all")] = 20_000,

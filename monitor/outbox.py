@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import random
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,6 +47,8 @@ from monitor.types import AlertStatus, Category, Severity
 
 log = logging.getLogger(__name__)
 CLAIM_SECONDS = 120
+SWEEP_SECONDS = 10
+_last_sweep: weakref.WeakKeyDictionary[Engine, datetime] = weakref.WeakKeyDictionary()
 EXCERPT_CHARS = 160
 MASKED_SPAN_TYPES = {"child_name", "surname", "age", "school", "uniform", "place", "address",
                      "time_place", "phone", "email", "health"}
@@ -340,12 +343,25 @@ def deliver_due(engine: Engine, config: Config, notifiers: Mapping[str, Notifier
                 alert = session.get(Alert, alert_id)
                 if alert is not None:
                     _record(session, config, alert, worker_id, None, unbuildable, result)
-    from monitor.ack_sync import sync_acknowledgements
-    from monitor.delivery_health import surface_failures
+    if _sweep_due(engine):
+        from monitor.ack_sync import sync_acknowledgements
+        from monitor.delivery_health import surface_failures
 
-    result.surfaced = surface_failures(engine, config, worker_id=worker_id)
-    result.acks_shown = sync_acknowledgements(engine, config, notifiers)
+        result.surfaced = surface_failures(engine, config, worker_id=worker_id)
+        result.acks_shown = sync_acknowledgements(engine, config, notifiers)
     return result
+
+
+def _sweep_due(engine: Engine) -> bool:
+    """The sweeps (failures past the threshold, acknowledgements to show) run at most every
+    SWEEP_SECONDS per process: they look at old rows, and a busy sender calls
+    ``deliver_due`` many times a second."""
+    now = utcnow()
+    last = _last_sweep.get(engine)
+    if last is not None and timedelta(0) <= now - last < timedelta(seconds=SWEEP_SECONDS):
+        return False
+    _last_sweep[engine] = now
+    return True
 
 
 def build_notifiers(config: Config) -> dict[str, Notifier]:

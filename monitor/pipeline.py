@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from classifiers.base import Classifier, ClassifierInput, Detection
 from monitor import audit, metrics
+from monitor.logsafe import describe
 from monitor.clock import utcnow
 from monitor.config import Config
 from monitor.db import session_scope
@@ -104,15 +105,17 @@ class Pipeline:
         for clf in self.classifiers:
             try:
                 results = clf.classify_batch(inputs)
-            except Exception:  # noqa: BLE001 - isolate the poison item, below
-                log.exception("classifier %s failed on a batch of %d; retrying one by one",
-                              clf.name, len(inputs))
+            except Exception as err:  # noqa: BLE001 - isolate the poison item, below
+                # no log.exception: the message may quote the text (monitor.logsafe)
+                log.error("classifier %s failed on a batch of %d (%s); retrying one by one",
+                          clf.name, len(inputs), describe(err))
                 results = []
                 for i, inp in enumerate(inputs):
                     try:
                         results.append(clf.classify_batch([inp])[0])
-                    except Exception:  # noqa: BLE001
-                        log.exception("classifier %s failed on item %s", clf.name, inp.id)
+                    except Exception as err:  # noqa: BLE001
+                        log.error("classifier %s failed on item %s (%s)", clf.name, inp.id,
+                                  describe(err), extra={"item": inp.id})
                         out[i] = None
                         results.append([])
             for i, dets in enumerate(results):

@@ -21,7 +21,7 @@ import random
 import socket
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import col
@@ -181,7 +181,8 @@ def poll_account(rt: Runtime, account: AccountConfig, *, stop: threading.Event |
     return out
 
 
-def _record_success(rt: Runtime, account_id: str, out: PollOutcome, *, started=None) -> None:  # type: ignore[no-untyped-def]
+def _record_success(rt: Runtime, account_id: str, out: PollOutcome, *,
+                    started: datetime | None = None) -> None:
     now = utcnow()
     with session_scope(rt.engine) as session:
         st = sync_state(session, account_id=account_id, stream=LEASE_STREAM)

@@ -16,6 +16,7 @@ import time
 import uvicorn
 from fastapi import FastAPI
 
+from monitor.alerts_web import alerts_router
 from monitor.runtime import Runtime
 from monitor.webhooks import webhook_router
 
@@ -27,6 +28,7 @@ def build_app(rt: Runtime, *, session_secret: str | None = None) -> FastAPI:
 
     outer = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     outer.include_router(webhook_router(rt.engine, rt.config, rt.connector_factory))
+    outer.include_router(alerts_router(rt.engine, rt.config))  # Slack button, email ack links
     outer.mount("/", create_app(rt.engine, rt.config, connector_factory=rt.connector_factory,
                                 session_secret=session_secret))
     return outer

@@ -116,8 +116,11 @@ class ImageFacesClassifier(ImageClassifier):
             if f.pdq is not None and self.runtime.consent.approved(f.pdq.hex) is not None:
                 continue  # a manager confirmed the children in this picture have consent
             pictures += 1
-            spans.extend(Span(0, 0, SpanType.REGION.value, f.region(face.as_region()))
-                         for face in f.faces)
+            for k, face in enumerate(f.faces):
+                detail = f.region(face.as_region())
+                if k == 0 and f.pdq_variants:  # once per picture: what an approval stores
+                    detail["pdq_variants"] = f.pdq_variants
+                spans.append(Span(0, 0, SpanType.REGION.value, detail))
         if not spans:
             return []
         return [Detection(Category.CHILD_IDENTIFICATION, 0.9, "faces_without_consent",

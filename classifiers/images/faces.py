@@ -162,12 +162,23 @@ def _nms(boxes: np.ndarray, scores: np.ndarray) -> list[int]:
     return keep
 
 
-def _detect_blaze(img: Image.Image, net: Any, anchors: np.ndarray) -> list[Face]:
-    """Letterbox to a square, run the model, decode the SSD boxes, suppress overlaps."""
-    rgb = img.convert("RGB")
-    side = max(rgb.size)
+def _tiles(w: int, h: int) -> list[tuple[int, int, int]]:
+    """Overlapping square tiles (x, y, side) for small faces: the model sees 192 pixels,
+    so a face under ~1/20 of the whole picture is found only in a closer tile."""
+    side = int(min(w, h, max(w, h) * 0.6))
+    if side < BLAZE_SIZE or side >= max(w, h):
+        return []
+    stride = max(1, int(side * 0.75))
+    xs = sorted({*range(0, max(1, w - side), stride), max(0, w - side)})
+    ys = sorted({*range(0, max(1, h - side), stride), max(0, h - side)})
+    return [(x, y, side) for y in ys for x in xs]
+
+
+def _run_blaze(img: Image.Image, net: Any, anchors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Boxes (x0, y0, x1, y1 in ``img`` pixels) and scores above the threshold."""
+    side = max(img.size)
     square = Image.new("RGB", (side, side))
-    square.paste(rgb, (0, 0))
+    square.paste(img, (0, 0))
     small = square.resize((BLAZE_SIZE, BLAZE_SIZE), Image.Resampling.BILINEAR)
     x = np.asarray(small, dtype=np.float32) / 127.5 - 1.0
     blob = np.ascontiguousarray(x.transpose(2, 0, 1)[np.newaxis])
@@ -178,16 +189,34 @@ def _detect_blaze(img: Image.Image, net: Any, anchors: np.ndarray) -> list[Face]
     logits = np.clip(cls.reshape(-1), -80, 80)
     scores = 1.0 / (1.0 + np.exp(-logits))
     keep = scores >= BLAZE_MIN_SCORE
-    if not keep.any():
-        return []
     centre = reg[keep, :2] + anchors[keep]
     half = reg[keep, 2:4] / 2
-    boxes = np.concatenate([centre - half, centre + half], axis=1) * side
+    return np.concatenate([centre - half, centre + half], axis=1) * side, scores[keep]
+
+
+def _detect_blaze(img: Image.Image, net: Any, anchors: np.ndarray) -> list[Face]:
+    """The whole picture (letterboxed), then closer tiles; overlapping boxes suppressed."""
+    rgb = img.convert("RGB")
+    if max(rgb.size) > 2400:  # the tiles never need more than this
+        rgb = rgb.copy()
+        rgb.thumbnail((2400, 2400), Image.Resampling.BILINEAR)
+    scale = img.width / rgb.width
+    all_boxes, all_scores = [], []
+    boxes, scores = _run_blaze(rgb, net, anchors)
+    all_boxes.append(boxes)
+    all_scores.append(scores)
+    for tx, ty, side in _tiles(rgb.width, rgb.height):
+        boxes, scores = _run_blaze(rgb.crop((tx, ty, tx + side, ty + side)), net, anchors)
+        all_boxes.append(boxes + np.array([tx, ty, tx, ty], dtype=np.float32))
+        all_scores.append(scores)
+    boxes, scores = np.concatenate(all_boxes), np.concatenate(all_scores)
+    if not len(scores):
+        return []
     faces = []
-    for i in _nms(boxes, scores[keep]):
-        x0, y0, x1, y1 = (float(v) for v in boxes[i])
+    for i in _nms(boxes, scores):
+        x0, y0, x1, y1 = (float(v) * scale for v in boxes[i])
         x0, y0 = max(0.0, x0), max(0.0, y0)
         x1, y1 = min(float(img.width), x1), min(float(img.height), y1)
         if x1 - x0 >= 2 and y1 - y0 >= 2:
             faces.append(Face(x=int(x0), y=int(y0), w=int(x1 - x0), h=int(y1 - y0)))
-    return sorted(faces, key=lambda f: -f.w * f.h)
+    return _merge(sorted(faces, key=lambda f: -f.w * f.h))

@@ -16,6 +16,7 @@ A failure (refused URL, broken file, bomb, timeout) becomes an ``ImageFacts`` wi
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -56,6 +57,7 @@ class ImageFacts:
     metadata: Metadata | None = None
     faces: list[Face] | None = None
     pdq: pdqmod.PdqHash | None = None
+    pdq_variants: list[str] = field(default_factory=list)  # crops a re-post makes (faces only)
     ocr: OcrResult | None = None
     error: str | None = None  # MediaError.reason when the file could not be checked
     timings: dict[str, float] = field(default_factory=dict)
@@ -158,24 +160,32 @@ class ImageRuntime:
         name = str(entry.get("url") or Path(str(entry.get("path") or "")).name)
         try:
             name, data, kind = self._read(entry, platform)
-            if kind in VIDEO_TYPES:
-                from classifiers.images.video import sample_frames
-
-                return [self.analyse_image(img, name=name, index=index, frame_ms=ms, sha256=None)
-                        for ms, img in sample_frames(data)]
-            if kind not in IMAGE_TYPES:
-                raise MediaUndecodable(f"unsupported media type {kind}")
-            import hashlib
-
-            img = decode_image(data)
-            return [self.analyse_image(img, name=name, index=index,
-                                       sha256=hashlib.sha256(data).hexdigest())]
+            return self.analyse_bytes(data, name=name, index=index, kind=kind)
         except MediaError as err:
             log.warning("media not checked (%s): %s", err.reason, err)
             return [ImageFacts(media=name, index=index, error=err.reason)]
         except Exception as err:  # noqa: BLE001 - a hostile file must not fail the batch
             log.warning("media not checked (unexpected %s) [%s]", type(err).__name__, name[:200])
             return [ImageFacts(media=name, index=index, error="internal")]
+
+    def analyse_bytes(self, data: bytes, *, name: str, index: int = 0,
+                      kind: str | None = None) -> list[ImageFacts]:
+        """Decode (picture, or sampled video frames) and analyse; raises MediaError."""
+        kind = kind or sniff(data[:32])
+        if kind in VIDEO_TYPES:
+            from classifiers.images.video import sample_frames
+
+            return [self.analyse_image(img, name=name, index=index, frame_ms=ms)
+                    for ms, img in sample_frames(data)]
+        if kind not in IMAGE_TYPES:
+            raise MediaUndecodable(f"unsupported media type {kind or 'unknown'}")
+        t = time.perf_counter()
+        img = decode_image(data)
+        decoded = time.perf_counter() - t
+        facts = self.analyse_image(img, name=name, index=index,
+                                   sha256=hashlib.sha256(data).hexdigest())
+        facts.timings["decode"] = decoded
+        return [facts]
 
     def analyse_image(self, img: Image.Image, *, name: str, index: int = 0,
                       frame_ms: int | None = None, sha256: str | None = None) -> ImageFacts:
@@ -189,6 +199,11 @@ class ImageRuntime:
                 t = time.perf_counter()
                 setattr(f, attr, fn(img))
                 f.timings[attr] = time.perf_counter() - t
+        if f.faces and f.pdq is not None:
+            # only a picture with faces may need approving or linking to a child
+            t = time.perf_counter()
+            f.pdq_variants = pdqmod.variant_hashes(img)
+            f.timings["pdq_variants"] = time.perf_counter() - t
         return f
 
 

@@ -102,25 +102,37 @@ def _public_binary(name: str, head: str, positive: str, limit: int | None,
             for r in rows]
 
 
-def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = ()) -> list[Example]:
+#: Mixes: ``v1`` built the shipped artefact; ``v2`` adds the second template batch and
+#: weights the domain more (4× domain, fewer public examples) — not yet trained to the end.
+MIXES: dict[str, dict[str, Any]] = {
+    "v1": {"domain": 3, "written": 2, "offensive": None, "hate": 4000, "ner": 2500, "v2_templates": False},
+    "v2": {"domain": 4, "written": 2, "offensive": 6000, "hate": 1500, "ner": 1200, "v2_templates": True},
+}
+
+
+def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
+                      mix: str = "v1") -> list[Example]:
     """The whole training mix, deterministic for a seed."""
     from classifiers.training.generate import generate
+    from classifiers.training.templates import TEMPLATES, TEMPLATES_V2
 
+    cfg = MIXES[mix]
     rng = random.Random(seed)
     fit, _ = split_domain_train()
     domain = [from_item(it, "domain") for it in fit]
-    written = [from_item(it, "generated") for it in generate(seed=seed)]
+    templates = TEMPLATES + TEMPLATES_V2 if cfg["v2_templates"] else TEMPLATES
+    written = [from_item(it, "generated") for it in generate(seed=seed, templates=templates)]
     fb = [from_item(it, "feedback") for it in feedback]
-    own = domain * 3 + written * 2 + fb * 3
+    own = domain * cfg["domain"] + written * cfg["written"] + fb * cfg["domain"]
     augmented = []
     for ex in domain + written:
         if ex.spans and rng.random() < 0.5:
             augmented.append(evade(ex, rng))
     examples = own + augmented
-    examples += _public_binary("tweeteval_offensive", "offensive", "offensive", None, rng)
-    examples += _public_binary("tweeteval_hate", "hate", "hate", 4000, rng)
-    examples += _ner("wnut17", ("person",), 2500, rng)
-    examples += _ner("btc", ("PER",), 2500, rng)
+    examples += _public_binary("tweeteval_offensive", "offensive", "offensive", cfg["offensive"], rng)
+    examples += _public_binary("tweeteval_hate", "hate", "hate", cfg["hate"], rng)
+    examples += _ner("wnut17", ("person",), cfg["ner"], rng)
+    examples += _ner("btc", ("PER",), cfg["ner"], rng)
     rng.shuffle(examples)
     return examples
 

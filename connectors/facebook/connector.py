@@ -25,27 +25,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from connectors import meta_webhooks
 from connectors._time import epoch, parse_time
-from connectors.base import (
-    Action,
-    ActionResult,
-    Batch,
-    Connector,
-    FetchedItem,
-    MediaRef,
-    WebhookRequest,
-    WebhookResponse,
-)
-from connectors.common import Clock, ConnectorSecrets, http_client, now, require_token, timeout_of
-from connectors.facebook.client import (
-    DEFAULT_BASE_URL,
-    DEFAULT_VERSION,
-    GraphClient,
-    GraphRequestRejected,
-    graph_interpreter,
-)
-from connectors.http import ApiClient
+from connectors.base import Batch, FetchedItem, MediaRef
+from connectors.common import Clock, call_counter, new_items, newest_first_listing, now
+from connectors.facebook.client import GraphClient, GraphRequestRejected
+from connectors.meta import MetaGraphConnector
 from connectors.paging import TimeCursor
 from monitor.config import AccountConfig
 from monitor.types import ItemKind
@@ -206,13 +190,17 @@ def feed_entry_items(entry: dict[str, Any], page_id: str) -> list[FetchedItem]:
 
 
 # -- the connector --------------------------------------------------------------------
-class FacebookPageConnector(Connector):
+class FacebookPageConnector(MetaGraphConnector):
     """Polls a Page's posts and comments; hides, unhides and deletes comments."""
 
     platform: ClassVar[str] = "facebook"
-    actions: ClassVar[frozenset[Action]] = frozenset({Action.HIDE, Action.UNHIDE, Action.DELETE})
-    supports_webhooks: ClassVar[bool] = True
     results_sorted: ClassVar[bool] = False  # posts newest first, comments per post
+    client_class = GraphClient
+    token_what = "Page access token"
+    webhook_object = "page"
+    webhook_ignored = "ignored: not a page event"
+    confirmer = "Graph"
+    logger = log
 
     def __init__(
         self,
@@ -224,95 +212,43 @@ class FacebookPageConnector(Connector):
         clock: Clock = now,
         owned_http: httpx.Client | None = None,
     ) -> None:
-        self.client = client
-        self.account = account
+        super().__init__(client, account=account, app_secret=app_secret, verify_token=verify_token,
+                         clock=clock, owned_http=owned_http)
         self.page_id = account.external_id
-        self.app_secret = app_secret
-        self.verify_token = verify_token
-        self.clock = clock
         self.window_days = int(account.options.get("window_days", 30))
-        self._owned_http = owned_http
         self._last: dict[str, Any] = {}
-
-    @classmethod
-    def from_config(
-        cls,
-        account: AccountConfig,
-        secrets: ConnectorSecrets,
-        *,
-        http: httpx.Client | None = None,
-        clock: Clock = now,
-    ) -> FacebookPageConnector:
-        token = require_token(account, secrets, what="Page access token")
-        client, owned = http_client(http)
-        hint = f" and set {account.token_env}" if account.token_env else ""
-        api = ApiClient(
-            client,
-            account=account.id,
-            base_url=account.base_url or DEFAULT_BASE_URL,
-            headers={"authorization": f"Bearer {token}"},
-            secrets=secrets.values(),
-            interpret=graph_interpreter(hint=hint),
-            timeout=timeout_of(account),
-            clock=clock,
-            logger=log,
-        )
-        version = str(account.options.get("api_version", DEFAULT_VERSION))
-        return cls(
-            GraphClient(api, version=version),
-            account=account,
-            app_secret=secrets.app_secret,
-            verify_token=secrets.verify_token,
-            clock=clock,
-            owned_http=client if owned else None,
-        )
 
     # -- polling ------------------------------------------------------------------------
     def poll(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
-        api = self.client.api
         started = int(self.clock())
-        calls = api.calls
-
-        def spent() -> int:
-            nonlocal calls
-            used, calls = api.calls - calls, api.calls
-            return used
-
+        spent = call_counter(self.client.api)
         posts_seen = TimeCursor.decode(cursors.get("posts"))
         comments_seen = TimeCursor.decode(cursors.get("comments"))
-        posts_next, comments_next = posts_seen.copy(), comments_seen.copy()
+        comments_next = comments_seen.copy()
         touched: list[str] = []
+
+        def watch(post: dict[str, Any], item: FetchedItem) -> None:
+            updated = epoch(parse_time(post.get("updated_time"))) or epoch(item.created_at)
+            if not comments_seen.present or updated >= comments_seen.ts:
+                touched.append(item.external_id)
+
         window = started - self.window_days * DAY
-        for page in self.client.published_posts(self.page_id, since=window):
-            items = []
-            for post in page:
-                item = post_item(post, self.page_id)
-                if item is None:
-                    continue
-                ts = epoch(item.created_at)
-                if posts_seen.is_new(ts, item.external_id):
-                    items.append(item)
-                    posts_next.see(ts, item.external_id)
-                updated = epoch(parse_time(post.get("updated_time"))) or ts
-                if not comments_seen.present or updated >= comments_seen.ts:
-                    touched.append(item.external_id)
-            yield Batch(items, stream="posts", api_calls=spent())
-        yield Batch([], stream="posts", cursor=posts_next.capped(started).encode(), api_calls=spent())
+        yield from newest_first_listing(
+            "posts", self.client.published_posts(self.page_id, since=window),
+            lambda post: post_item(post, self.page_id), posts_seen, started=started, spent=spent, watch=watch)
 
         since = comments_seen.ts if comments_seen.present else None
         for post_id in touched:
             try:
                 for page in self.client.comments(post_id, since=since):
-                    items = []
+                    found = []
                     for raw in page:
                         item = comment_item(raw, post_id=post_id, page_id=self.page_id)
                         if item is None:
                             log.warning("[%s] skipped a comment with no id on %s", self.account.id, post_id)
                             continue
-                        ts = epoch(item.created_at)
-                        if comments_seen.is_new(ts, item.external_id):
-                            items.append(item)
-                            comments_next.see(ts, item.external_id)
+                        found.append(item)
+                    items = new_items(found, comments_seen, comments_next)
                     if items:
                         yield Batch(items, stream="comments", api_calls=spent())
             except GraphRequestRejected as exc:
@@ -327,34 +263,12 @@ class FacebookPageConnector(Connector):
         )
 
     # -- webhooks -------------------------------------------------------------------------
-    def handle_webhook(self, request: WebhookRequest) -> WebhookResponse:
-        if request.method.upper() == "GET":
-            return meta_webhooks.handshake(request, self.verify_token, account=self.account.id)
-        refusal, payload = meta_webhooks.verified_json(request, self.app_secret, account=self.account.id)
-        if refusal is not None:
-            return refusal
-        if payload.get("object") != "page":
-            return WebhookResponse(status=200, body="ignored: not a page event")
+    def webhook_items(self, payload: dict[str, Any]) -> list[FetchedItem]:
         items: list[FetchedItem] = []
         for entry in payload.get("entry") or []:
             if isinstance(entry, dict):
                 items.extend(feed_entry_items(entry, self.page_id))
-        return WebhookResponse(status=200, body="EVENT_RECEIVED", items=tuple(items))
-
-    # -- take-down ------------------------------------------------------------------------
-    def act(self, external_id: str, action: Action) -> ActionResult:
-        action = Action(action)
-        try:
-            if action is Action.DELETE:
-                body = self.client.delete(external_id)
-            elif action in (Action.HIDE, Action.UNHIDE):
-                body = self.client.set_hidden(external_id, action is Action.HIDE)
-            else:
-                return super().act(external_id, action)
-        except GraphRequestRejected as exc:
-            return ActionResult(False, action, external_id, str(exc))
-        ok = bool(isinstance(body, dict) and body.get("success"))
-        return ActionResult(ok, action, external_id, "" if ok else "Graph did not confirm")
+        return items
 
     def diagnostics(self) -> dict[str, Any]:
         return {
@@ -366,7 +280,3 @@ class FacebookPageConnector(Connector):
             "webhooks": bool(self.app_secret),
             **self._last,
         }
-
-    def close(self) -> None:
-        if self._owned_http is not None:
-            self._owned_http.close()

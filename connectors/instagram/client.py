@@ -14,10 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from connectors.facebook.client import DEFAULT_BASE_URL, DEFAULT_VERSION, PAGE_LIMIT
-from connectors.http import ApiClient, json_object
-from connectors.paging import PageTokens
-from monitor.errors import MalformedResponse
+from connectors.facebook.client import DEFAULT_BASE_URL, DEFAULT_VERSION, PAGE_LIMIT, GraphApiClient
+from connectors.http import json_object
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_VERSION", "PERMISSIONS", "InstagramClient"]
 
@@ -27,30 +25,8 @@ _COMMENT = "id,text,timestamp,username,from{id,username},hidden,like_count,paren
 COMMENT_FIELDS = f"{_COMMENT},media{{id}},replies{{{_COMMENT}}}"
 
 
-class InstagramClient:
-    def __init__(self, api: ApiClient, *, version: str = DEFAULT_VERSION) -> None:
-        self.api = api
-        self.version = version
-
-    def _path(self, *parts: str) -> str:
-        return "/".join((self.version, *parts))
-
-    def _pages(self, path: str, params: dict[str, Any], what: str) -> Iterator[list[dict[str, Any]]]:
-        tokens = PageTokens(what, account=self.api.account)
-        url: str | None = path
-        query: dict[str, Any] | None = params
-        while url:
-            page = json_object(self.api.get(url, query), client=self.api, what=what)
-            data = page.get("data")
-            if not isinstance(data, list):
-                raise self.api.error(MalformedResponse, f"{what}: response has no data list")
-            yield [d for d in data if isinstance(d, dict)]
-            paging: dict[str, Any] = page["paging"] if isinstance(page.get("paging"), dict) else {}
-            nxt = paging.get("next")
-            after = (paging.get("cursors") or {}).get("after")
-            if not nxt or not tokens.advance(after or nxt):
-                return
-            url, query = nxt, None
+class InstagramClient(GraphApiClient):
+    """Typed calls against the Instagram Graph API; paging and ``delete`` are Graph's."""
 
     def media(self, user_id: str, *, limit: int = 50) -> Iterator[list[dict[str, Any]]]:
         return self._pages(self._path(user_id, "media"), {"fields": MEDIA_FIELDS, "limit": limit},
@@ -73,6 +49,3 @@ class InstagramClient:
 
     def set_hidden(self, comment_id: str, hidden: bool) -> Any:
         return self.api.request("POST", self._path(comment_id), params={"hide": "true" if hidden else "false"})
-
-    def delete(self, comment_id: str) -> Any:
-        return self.api.request("DELETE", self._path(comment_id))

@@ -18,9 +18,17 @@ from typing import Any, ClassVar
 import httpx
 
 from connectors._time import epoch, parse_time
-from connectors.base import Action, ActionResult, Batch, Connector, FetchedItem, MediaRef
-from connectors.common import Clock, ConnectorSecrets, http_client, now, require_token, timeout_of
-from connectors.http import ApiClient
+from connectors.base import Action, ActionResult, Batch, FetchedItem, MediaRef
+from connectors.common import (
+    Clock,
+    ConnectorSecrets,
+    HttpConnector,
+    call_counter,
+    new_items,
+    newest_first_listing,
+    now,
+    require_token,
+)
 from connectors.paging import JsonCursor, TimeCursor
 from connectors.tiktok.client import (
     DEFAULT_BASE_URL,
@@ -67,59 +75,36 @@ def comment_item(c: dict[str, Any], *, video_id: str | None = None) -> FetchedIt
     )
 
 
-class TikTokConnector(Connector):
+class TikTokConnector(HttpConnector):
     platform: ClassVar[str] = "tiktok"
     actions: ClassVar[frozenset[Action]] = frozenset({Action.HIDE, Action.UNHIDE})
 
     def __init__(self, client: TikTokClient, *, account: AccountConfig, clock: Clock = now,
                  owned_http: httpx.Client | None = None) -> None:
-        self.client = client
-        self.account = account
+        super().__init__(client, account=account, clock=clock, owned_http=owned_http)
         self.business_id = account.external_id
-        self.clock = clock
         self.max_videos = int(account.options.get("max_videos", 20))
-        self._owned_http = owned_http
 
     @classmethod
     def from_config(cls, account: AccountConfig, secrets: ConnectorSecrets, *,
                     http: httpx.Client | None = None, clock: Clock = now) -> TikTokConnector:
         token = require_token(account, secrets, what="Business API access token")
-        client, owned = http_client(http)
-        api = ApiClient(client, account=account.id, base_url=account.base_url or DEFAULT_BASE_URL,
-                        headers={"access-token": token}, secrets=secrets.values(), interpret=tiktok_interpreter,
-                        timeout=timeout_of(account), clock=clock, logger=log)
-        return cls(TikTokClient(api), account=account, clock=clock, owned_http=client if owned else None)
+        api, owned_http = cls.open_api(account, secrets, http=http, clock=clock, default_base_url=DEFAULT_BASE_URL,
+                                       headers={"access-token": token}, interpret=tiktok_interpreter, logger=log)
+        return cls(TikTokClient(api), account=account, clock=clock, owned_http=owned_http)
 
     def poll(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
-        api = self.client.api
         started = int(self.clock())
-        calls = api.calls
-
-        def spent() -> int:
-            nonlocal calls
-            used, calls = api.calls - calls, api.calls
-            return used
-
+        spent = call_counter(self.client.api)
         videos_seen = TimeCursor.decode(cursors.get("videos"))
         seen = TimeCursor.decode(cursors.get("comments"))
         counts = JsonCursor.decode(cursors.get("reply_counts"))
-        videos_next, nxt = videos_seen.copy(), seen.copy()
+        nxt = seen.copy()
         watched: list[str] = []
-        for page in self.client.videos(self.business_id, max_count=min(20, self.max_videos)):
-            items = []
-            for v in page:
-                item = video_item(v, self.business_id, self.account.handle)
-                if item is None or len(watched) >= self.max_videos:
-                    continue
-                watched.append(item.external_id)
-                ts = epoch(item.created_at)
-                if videos_seen.is_new(ts, item.external_id):
-                    items.append(item)
-                    videos_next.see(ts, item.external_id)
-            yield Batch(items, stream="videos", api_calls=spent())
-            if len(watched) >= self.max_videos:
-                break
-        yield Batch([], stream="videos", cursor=videos_next.capped(started).encode(), api_calls=spent())
+        yield from newest_first_listing(
+            "videos", self.client.videos(self.business_id, max_count=min(20, self.max_videos)),
+            lambda v: video_item(v, self.business_id, self.account.handle), videos_seen,
+            started=started, spent=spent, limit=self.max_videos, watch=lambda _, item: watched.append(item.external_id))
         for vid in watched:
             for page in self.client.comments(self.business_id, vid):
                 items = []
@@ -136,11 +121,7 @@ class TikTokConnector(Connector):
                         for rpage in self.client.replies(self.business_id, vid, cid):
                             found.extend(i for r in rpage if (i := comment_item(r, video_id=vid)) is not None)
                         counts[top.external_id] = replies
-                    for item in found:
-                        ts = epoch(item.created_at)
-                        if seen.is_new(ts, item.external_id):
-                            items.append(item)
-                            nxt.see(ts, item.external_id)
+                    items.extend(new_items(found, seen, nxt))
                 yield Batch(items, stream="comments", api_calls=spent())
                 if seen.present and oldest is not None and oldest < seen.ts:
                     break
@@ -164,7 +145,3 @@ class TikTokConnector(Connector):
     def diagnostics(self) -> dict[str, Any]:
         return {"platform": self.platform, "account": self.account.id, "business_id": self.business_id,
                 "api_calls": self.client.api.calls}
-
-    def close(self) -> None:
-        if self._owned_http is not None:
-            self._owned_http.close()

@@ -19,10 +19,18 @@ from typing import Any, ClassVar
 
 import httpx
 
-from connectors._time import epoch, parse_time
-from connectors.base import Action, Batch, Connector, FetchedItem, MediaRef
-from connectors.common import Clock, ConnectorSecrets, http_client, now, require_token, timeout_of
-from connectors.http import ApiClient
+from connectors._time import parse_time
+from connectors.base import Action, Batch, FetchedItem, MediaRef
+from connectors.common import (
+    Clock,
+    ConnectorSecrets,
+    HttpConnector,
+    call_counter,
+    new_items,
+    newest_first_listing,
+    now,
+    require_token,
+)
 from connectors.paging import JsonCursor, TimeCursor
 from connectors.tumblr.client import DEFAULT_BASE_URL, TumblrClient, tumblr_interpreter
 from monitor.config import AccountConfig
@@ -75,74 +83,45 @@ def note_item(note: dict[str, Any], post_id: str, blog: str) -> FetchedItem | No
     )
 
 
-class TumblrConnector(Connector):
+class TumblrConnector(HttpConnector):
     platform: ClassVar[str] = "tumblr"
     actions: ClassVar[frozenset[Action]] = frozenset()
 
     def __init__(self, client: TumblrClient, *, account: AccountConfig, clock: Clock = now,
                  owned_http: httpx.Client | None = None) -> None:
-        self.client = client
-        self.account = account
+        super().__init__(client, account=account, clock=clock, owned_http=owned_http)
         self.blog = account.external_id
-        self.clock = clock
         self.max_posts = int(account.options.get("max_posts", 40))
-        self._owned_http = owned_http
 
     @classmethod
     def from_config(cls, account: AccountConfig, secrets: ConnectorSecrets, *,
                     http: httpx.Client | None = None, clock: Clock = now) -> TumblrConnector:
         token = require_token(account, secrets, what="OAuth 2 access token")
-        client, owned = http_client(http)
-        api = ApiClient(client, account=account.id, base_url=account.base_url or DEFAULT_BASE_URL,
-                        headers={"authorization": f"Bearer {token}"}, secrets=secrets.values(),
-                        interpret=tumblr_interpreter, timeout=timeout_of(account), clock=clock, logger=log)
-        return cls(TumblrClient(api), account=account, clock=clock, owned_http=client if owned else None)
+        api, owned_http = cls.open_api(account, secrets, http=http, clock=clock, default_base_url=DEFAULT_BASE_URL,
+                                       headers={"authorization": f"Bearer {token}"},
+                                       interpret=tumblr_interpreter, logger=log)
+        return cls(TumblrClient(api), account=account, clock=clock, owned_http=owned_http)
 
     def poll(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
-        api = self.client.api
         started = int(self.clock())
-        calls = api.calls
-
-        def spent() -> int:
-            nonlocal calls
-            used, calls = api.calls - calls, api.calls
-            return used
-
+        spent = call_counter(self.client.api)
         posts_seen, notes_seen = TimeCursor.decode(cursors.get("posts")), TimeCursor.decode(cursors.get("notes"))
-        posts_next, notes_next = posts_seen.copy(), notes_seen.copy()
+        notes_next = notes_seen.copy()
         counts = JsonCursor.decode(cursors.get("note_counts"))
         changed: list[tuple[str, int]] = []
-        watched = 0
-        for page, _ in self.client.posts(self.blog):
-            items = []
-            for p in page:
-                item = post_item(p, self.blog)
-                if item is None or watched >= self.max_posts:
-                    continue
-                watched += 1
-                ts = epoch(item.created_at)
-                if posts_seen.is_new(ts, item.external_id):
-                    items.append(item)
-                    posts_next.see(ts, item.external_id)
-                count = int(p.get("note_count") or 0)
-                if count and counts.get(item.external_id) != count:
-                    changed.append((item.external_id, count))
-            yield Batch(items, stream="posts", api_calls=spent())
-            if watched >= self.max_posts:
-                break
-        yield Batch([], stream="posts", cursor=posts_next.capped(started).encode(), api_calls=spent())
+
+        def watch(post: dict[str, Any], item: FetchedItem) -> None:
+            count = int(post.get("note_count") or 0)
+            if count and counts.get(item.external_id) != count:
+                changed.append((item.external_id, count))
+
+        yield from newest_first_listing(
+            "posts", (page for page, _ in self.client.posts(self.blog)), lambda p: post_item(p, self.blog),
+            posts_seen, started=started, spent=spent, limit=self.max_posts, watch=watch)
         for post_id, count in changed:
             for page, _ in self.client.notes(self.blog, post_id):
-                items = []
-                for n in page:
-                    item = note_item(n, post_id, self.blog)
-                    if item is None:
-                        continue
-                    ts = epoch(item.created_at)
-                    if notes_seen.is_new(ts, item.external_id):
-                        items.append(item)
-                        notes_next.see(ts, item.external_id)
-                yield Batch(items, stream="notes", api_calls=spent())
+                found = [item for n in page if (item := note_item(n, post_id, self.blog)) is not None]
+                yield Batch(new_items(found, notes_seen, notes_next), stream="notes", api_calls=spent())
             counts[post_id] = count
         yield Batch([], stream="note_counts", cursor=JsonCursor.encode(counts), api_calls=spent())
         yield Batch([], stream="notes", cursor=notes_next.capped(started).encode(), api_calls=spent())
@@ -150,7 +129,3 @@ class TumblrConnector(Connector):
     def diagnostics(self) -> dict[str, Any]:
         return {"platform": self.platform, "account": self.account.id, "blog": self.blog,
                 "api_calls": self.client.api.calls, "take_downs": "not available through Tumblr's API"}
-
-    def close(self) -> None:
-        if self._owned_http is not None:
-            self._owned_http.close()

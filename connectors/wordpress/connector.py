@@ -25,9 +25,8 @@ from typing import Any, ClassVar
 import httpx
 
 from connectors._time import parse_time
-from connectors.base import Action, ActionResult, Batch, Connector, FetchedItem
-from connectors.common import Clock, ConnectorSecrets, http_client, now, require_token, timeout_of
-from connectors.http import ApiClient
+from connectors.base import Action, ActionResult, Batch, FetchedItem
+from connectors.common import Clock, ConnectorSecrets, HttpConnector, call_counter, now, require_token
 from connectors.wordpress.client import (
     WordPressClient,
     WordPressRequestRejected,
@@ -77,29 +76,24 @@ def _number(external_id: str) -> str:
     return external_id.split(":", 1)[-1]
 
 
-class WordPressConnector(Connector):
+class WordPressConnector(HttpConnector):
     platform: ClassVar[str] = "wordpress"
     actions: ClassVar[frozenset[Action]] = frozenset({Action.HIDE, Action.UNHIDE, Action.DELETE})
 
     def __init__(self, client: WordPressClient, *, account: AccountConfig, clock: Clock = now,
                  owned_http: httpx.Client | None = None) -> None:
-        self.client = client
-        self.account = account
-        self.clock = clock
+        super().__init__(client, account=account, clock=clock, owned_http=owned_http)
         self.force_delete = bool(account.options.get("force_delete", False))
         self.read_held = bool(account.options.get("read_held", True))
-        self._owned_http = owned_http
 
     @classmethod
     def from_config(cls, account: AccountConfig, secrets: ConnectorSecrets, *,
                     http: httpx.Client | None = None, clock: Clock = now) -> WordPressConnector:
         token = require_token(account, secrets, what="Application Password (username:password)")
-        client, owned = http_client(http)
-        base = account.base_url or account.external_id
-        api = ApiClient(client, account=account.id, base_url=base, headers={"authorization": basic_auth(token)},
-                        secrets=(*secrets.values(), basic_auth(token)[6:]), interpret=wp_interpreter,
-                        timeout=timeout_of(account), clock=clock, logger=log)
-        return cls(WordPressClient(api), account=account, clock=clock, owned_http=client if owned else None)
+        api, owned_http = cls.open_api(account, secrets, http=http, clock=clock, default_base_url=account.external_id,
+                                       headers={"authorization": basic_auth(token)},
+                                       extra_secrets=(basic_auth(token)[6:],), interpret=wp_interpreter, logger=log)
+        return cls(WordPressClient(api), account=account, clock=clock, owned_http=owned_http)
 
     def _stream(self, stream: str, pages: Iterator[list[dict[str, Any]]], since: str | None,
                 mapper: Any, spent: Any) -> Iterator[Batch]:
@@ -123,14 +117,7 @@ class WordPressConnector(Connector):
         yield Batch([], stream=stream, cursor=str(top) if top else since, api_calls=spent())
 
     def poll(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
-        api = self.client.api
-        calls = api.calls
-
-        def spent() -> int:
-            nonlocal calls
-            used, calls = api.calls - calls, api.calls
-            return used
-
+        spent = call_counter(self.client.api)
         yield from self._stream("posts", self.client.posts(), cursors.get("posts"), post_item, spent)
         yield from self._stream("comments", self.client.comments("approve"), cursors.get("comments"),
                                 comment_item, spent)
@@ -157,7 +144,3 @@ class WordPressConnector(Connector):
     def diagnostics(self) -> dict[str, Any]:
         return {"platform": self.platform, "account": self.account.id, "site": self.account.external_id,
                 "api_calls": self.client.api.calls, "reads_held_comments": self.read_held}
-
-    def close(self) -> None:
-        if self._owned_http is not None:
-            self._owned_http.close()

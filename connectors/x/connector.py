@@ -23,9 +23,8 @@ from typing import Any, ClassVar
 import httpx
 
 from connectors._time import iso_z, parse_time
-from connectors.base import Action, ActionResult, Batch, Connector, FetchedItem, MediaRef
-from connectors.common import Clock, ConnectorSecrets, http_client, now, require_token, timeout_of
-from connectors.http import ApiClient
+from connectors.base import Action, ActionResult, Batch, FetchedItem, MediaRef
+from connectors.common import Clock, ConnectorSecrets, HttpConnector, call_counter, now, require_token
 from connectors.x.client import DEFAULT_BASE_URL, XClient, conversation_batches, x_interpreter
 from monitor.config import AccountConfig
 from monitor.errors import MalformedResponse
@@ -77,39 +76,28 @@ def tweet_item(tweet: dict[str, Any], includes: dict[str, Any], account_id: str)
     )
 
 
-class XConnector(Connector):
+class XConnector(HttpConnector):
     platform: ClassVar[str] = "x"
     actions: ClassVar[frozenset[Action]] = frozenset({Action.HIDE, Action.UNHIDE})
 
     def __init__(self, client: XClient, *, account: AccountConfig, clock: Clock = now,
                  owned_http: httpx.Client | None = None) -> None:
-        self.client = client
-        self.account = account
+        super().__init__(client, account=account, clock=clock, owned_http=owned_http)
         self.user_id = account.external_id
-        self.clock = clock
-        self._owned_http = owned_http
         self._last: dict[str, Any] = {}
 
     @classmethod
     def from_config(cls, account: AccountConfig, secrets: ConnectorSecrets, *,
                     http: httpx.Client | None = None, clock: Clock = now) -> XConnector:
         token = require_token(account, secrets, what="OAuth 2.0 user access token")
-        client, owned = http_client(http)
-        api = ApiClient(client, account=account.id, base_url=account.base_url or DEFAULT_BASE_URL,
-                        headers={"authorization": f"Bearer {token}"}, secrets=secrets.values(),
-                        interpret=x_interpreter, timeout=timeout_of(account), clock=clock, logger=log)
+        api, owned_http = cls.open_api(account, secrets, http=http, clock=clock, default_base_url=DEFAULT_BASE_URL,
+                                       headers={"authorization": f"Bearer {token}"},
+                                       interpret=x_interpreter, logger=log)
         search = str(account.options.get("search_path", "2/tweets/search/recent"))
-        return cls(XClient(api, search_path=search), account=account, clock=clock, owned_http=client if owned else None)
+        return cls(XClient(api, search_path=search), account=account, clock=clock, owned_http=owned_http)
 
     def poll(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
-        api = self.client.api
-        calls = api.calls
-
-        def spent() -> int:
-            nonlocal calls
-            used, calls = api.calls - calls, api.calls
-            return used
-
+        spent = call_counter(self.client.api)
         posts_since, replies_since = cursors.get("posts"), cursors.get("replies")
         posts_next, replies_next = posts_since, replies_since
         start = iso_z(datetime.fromtimestamp(self.clock(), tz=UTC) - WINDOW + timedelta(minutes=1))
@@ -158,7 +146,3 @@ class XConnector(Connector):
     def diagnostics(self) -> dict[str, Any]:
         return {"platform": self.platform, "account": self.account.id, "user_id": self.user_id,
                 "api_calls": self.client.api.calls, **self._last}
-
-    def close(self) -> None:
-        if self._owned_http is not None:
-            self._owned_http.close()

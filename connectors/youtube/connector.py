@@ -24,9 +24,17 @@ from typing import Any, ClassVar
 import httpx
 
 from connectors._time import epoch, parse_time
-from connectors.base import Action, ActionResult, Batch, Connector, FetchedItem, MediaRef
-from connectors.common import Clock, ConnectorSecrets, http_client, now, require_token, timeout_of
-from connectors.http import ApiClient
+from connectors.base import Action, ActionResult, Batch, FetchedItem, MediaRef
+from connectors.common import (
+    Clock,
+    ConnectorSecrets,
+    HttpConnector,
+    call_counter,
+    new_items,
+    newest_first_listing,
+    now,
+    require_token,
+)
 from connectors.paging import JsonCursor, TimeCursor
 from connectors.youtube.client import (
     DEFAULT_BASE_URL,
@@ -109,20 +117,17 @@ def thread_items(thread: dict[str, Any], channel_id: str) -> list[FetchedItem]:
     return out
 
 
-class YouTubeConnector(Connector):
+class YouTubeConnector(HttpConnector):
     platform: ClassVar[str] = "youtube"
     actions: ClassVar[frozenset[Action]] = frozenset(MODERATION)
     supports_webhooks: ClassVar[bool] = False  # YouTube pushes uploads (PubSubHubbub), not comments
 
     def __init__(self, client: YouTubeClient, *, account: AccountConfig, clock: Clock = now,
                  owned_http: httpx.Client | None = None) -> None:
-        self.client = client
-        self.account = account
+        super().__init__(client, account=account, clock=clock, owned_http=owned_http)
         self.channel_id = account.external_id
-        self.clock = clock
         self.max_videos = int(account.options.get("max_videos", 50))
         self._uploads: str | None = account.options.get("uploads_playlist")
-        self._owned_http = owned_http
         self._skipped: dict[str, str] = {}
         self._watched: int | None = None
 
@@ -130,56 +135,37 @@ class YouTubeConnector(Connector):
     def from_config(cls, account: AccountConfig, secrets: ConnectorSecrets, *,
                     http: httpx.Client | None = None, clock: Clock = now) -> YouTubeConnector:
         token = require_token(account, secrets, what="OAuth access token")
-        client, owned = http_client(http)
         meter = QuotaMeter(int(account.options.get("daily_quota", DEFAULT_DAILY_LIMIT)),
                            reserve=int(account.options.get("quota_reserve", 500)),
                            account=account.id, clock=clock)
-        api = ApiClient(client, account=account.id, base_url=account.base_url or DEFAULT_BASE_URL,
-                        headers={"authorization": f"Bearer {token}"}, secrets=secrets.values(),
-                        interpret=youtube_interpreter(meter), timeout=timeout_of(account),
-                        clock=clock, logger=log)
-        return cls(YouTubeClient(api, meter), account=account, clock=clock,
-                   owned_http=client if owned else None)
+        api, owned_http = cls.open_api(account, secrets, http=http, clock=clock, default_base_url=DEFAULT_BASE_URL,
+                                       headers={"authorization": f"Bearer {token}"},
+                                       interpret=youtube_interpreter(meter), logger=log)
+        return cls(YouTubeClient(api, meter), account=account, clock=clock, owned_http=owned_http)
 
     @property
     def meter(self) -> QuotaMeter:
         return self.client.meter
 
     def poll(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
-        api, meter = self.client.api, self.meter
+        meter = self.meter
         meter.restore(cursors.get("quota"))
         meter.check_poll(self.estimated_cost(), float(self.account.poll_interval))
         started = int(self.clock())
-        calls = api.calls
-
-        def spent() -> int:
-            nonlocal calls
-            used, calls = api.calls - calls, api.calls
-            return used
-
+        spent = call_counter(self.client.api)
         try:
             videos_seen = TimeCursor.decode(cursors.get("videos"))
             comments_seen = TimeCursor.decode(cursors.get("comments"))
             counts: dict[str, Any] = JsonCursor.decode(cursors.get("reply_counts"))
-            videos_next, comments_next = videos_seen.copy(), comments_seen.copy()
+            comments_next = comments_seen.copy()
             if self._uploads is None:
                 self._uploads = self.client.uploads_playlist(self.channel_id)
             watched: list[str] = []
-            for page in self.client.playlist_items(self._uploads, per_page=min(50, self.max_videos)):
-                items = []
-                for entry in page["items"]:
-                    item = video_item(entry, self.channel_id)
-                    if item is None or len(watched) >= self.max_videos:
-                        continue
-                    watched.append(item.external_id)
-                    ts = epoch(item.created_at)
-                    if videos_seen.is_new(ts, item.external_id):
-                        items.append(item)
-                        videos_next.see(ts, item.external_id)
-                yield Batch(items, stream="videos", api_calls=spent())
-                if len(watched) >= self.max_videos:
-                    break
-            yield Batch([], stream="videos", cursor=videos_next.capped(started).encode(), api_calls=spent())
+            yield from newest_first_listing(
+                "videos", (page["items"] for page in
+                           self.client.playlist_items(self._uploads, per_page=min(50, self.max_videos))),
+                lambda entry: video_item(entry, self.channel_id), videos_seen, started=started, spent=spent,
+                limit=self.max_videos, watch=lambda _, item: watched.append(item.external_id))
 
             self._watched = len(watched)
             for video_id in watched:
@@ -208,11 +194,7 @@ class YouTubeConnector(Connector):
                         found = [top] + self._all_replies(top.external_id, video_id)
                     if total:
                         counts[top.external_id] = total
-                    for item in found:
-                        ts = epoch(item.created_at)
-                        if seen.is_new(ts, item.external_id):
-                            items.append(item)
-                            nxt.see(ts, item.external_id)
+                    items.extend(new_items(found, seen, nxt))
                 yield Batch(items, stream="comments", api_calls=spent())
                 if seen.present and oldest_top is not None and oldest_top < seen.ts:
                     return  # threads are newest first: the rest are older than the cursor
@@ -262,7 +244,3 @@ class YouTubeConnector(Connector):
             "quota_remaining": m.remaining,
             "videos_skipped": dict(self._skipped),
         }
-
-    def close(self) -> None:
-        if self._owned_http is not None:
-            self._owned_http.close()

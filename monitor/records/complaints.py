@@ -189,7 +189,8 @@ def remind_due(engine: Engine, config: Config, *, worker_id: str,
     """Queue today's reminders for due-soon and overdue complaints (a daemon job).
 
     Recipients: the location's Setting Managers (the DSL when it has none); overdue
-    complaints also go to the DSL. Idempotent per complaint, person, channel and day.
+    complaints also go to the DSL. A complaint whose case also carries ``safeguarding``
+    goes to the DSL only. Idempotent per complaint, person, channel and day.
     """
     now = now or utcnow()
     today = local_today(now, config.timezone)
@@ -198,7 +199,11 @@ def remind_due(engine: Engine, config: Config, *, worker_id: str,
         for d in due_complaints(session, now, due_soon_days=config.records.due_soon_days,
                                 tz=config.timezone):
             c = d.complaint
-            people = people_for("setting_managers", config, c.location_id)
+            case = session.get(Case, c.case_id)
+            if case is not None and Category.SAFEGUARDING.value in (case.categories or []):
+                people = [config.dsl] if config.dsl else []  # managers never learn of such a case
+            else:
+                people = people_for("setting_managers", config, c.location_id)
             if d.state == "overdue" and config.dsl and config.dsl not in people:
                 people.append(config.dsl)
             loc = config.location(c.location_id)

@@ -86,11 +86,11 @@ def summary_pdf(rec: CaseRecord, config: Config, *, description: dict[str, Any],
             ("Captured by the monitor", local_when(item.fetched_at)),
             ("Permalink", item.permalink or "—"),
             ("Platform id", item.external_id),
-            ("Case", f"opened {local_when(case.opened_at)}; status {case.status}; severity "
-                     f"{case.severity}; categories {', '.join(case.categories)}"),
+            ("Case", (f"opened {local_when(case.opened_at)}; status {case.status}; severity "
+                     f"{case.severity}; categories {', '.join(case.categories)}")),
             ("Versions", f"{len(description['versions'])} (text of each in content/text/)"),
-            ("Media", f"{len(description['media'])} item(s); "
-                      f"{sum(1 for m in description['media'] if m.get('file'))} stored in content/media/"),
+            ("Media", (f"{len(description['media'])} item(s); "
+                      f"{sum(1 for m in description['media'] if m.get('file'))} stored in content/media/")),
         ]),
         Spacer(1, 2 * mm),
         Paragraph("Text as captured (current version):", normal),
@@ -136,8 +136,8 @@ def summary_pdf(rec: CaseRecord, config: Config, *, description: dict[str, Any],
     if rec.complaint:
         c = rec.complaint
         s += [Spacer(1, 2 * mm), _pairs([
-            ("Complaint", f"#{c.id}, {c.status}; received {local_day(c.received_on)}, respond by "
-                          f"{local_day(c.respond_by)}; complainant told {local_day(c.complainant_told_on)}"),
+            ("Complaint", (f"#{c.id}, {c.status}; received {local_day(c.received_on)}, respond by "
+                          f"{local_day(c.respond_by)}; complainant told {local_day(c.complainant_told_on)}")),
             ("Complainant", c.complainant or "not known"), ("Summary", c.summary),
             ("Investigation", c.investigation_notes or "—"), ("Outcome", c.outcome or "—")])]
     chain = rec.chain

@@ -66,8 +66,8 @@ class VerifyReport:
                 f"signing key fingerprint {self.fingerprint}")
         if self.ok:
             return [f"OK: evidence pack intact — {head}",
-                    f"  signature valid; {self.files_checked} files match their SHA-256; "
-                    f"{self.audit_events} audit events intact"]
+                    (f"  signature valid; {self.files_checked} files match their SHA-256; "
+                    f"{self.audit_events} audit events intact")]
         return [f"REFUSED: evidence pack altered or damaged — {head}"] + [f"  - {p}" for p in self.problems]
 
 

@@ -12,6 +12,7 @@ import io
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from monitor.records.report_data import MonthlyFigures
 
@@ -66,7 +67,7 @@ def _stacked(title: str, weeks: list[str], series: dict[str, list[int]],
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         ax.set_xlabel("week beginning", fontsize=8)
         ax.tick_params(labelsize=8)
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         _empty(ax, "no cases this month")
     return _png(fig)

@@ -22,6 +22,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
@@ -165,7 +166,7 @@ def compute(session: Session, config: Config, *, month: str, location_id: str | 
         f.items_per_platform = dict(sorted(platforms.items(), key=lambda kv: -kv[1]))
 
     # -- cases opened in the month ----------------------------------------------------
-    cq = select(Case.id, Case.opened_at, Case.acknowledged_at, Case.closed_at, Case.status,
+    cq = select(Case.id, Case.opened_at, Case.acknowledged_at, Case.closed_at, Case.status,  # type: ignore[call-overload]
                 Case.severity, Case.categories, Case.location_id, Case.item_id).where(
         col(Case.opened_at) >= start, col(Case.opened_at) < end)
     if location_id:
@@ -229,6 +230,8 @@ def compute(session: Session, config: Config, *, month: str, location_id: str | 
     cmq = select(Complaint).where(col(Complaint.received_on) >= first, col(Complaint.received_on) <= last_day)
     if location_id:
         cmq = cmq.where(Complaint.location_id == location_id)
+    if not include_safeguarding:
+        cmq = cmq.where(col(Complaint.case_id).in_(visible))
     today = (ensure_utc(now) or now).astimezone(zone).date()
     for c in session.exec(cmq):
         f.complaints_received += 1
@@ -244,8 +247,7 @@ def compute(session: Session, config: Config, *, month: str, location_id: str | 
     spans: dict[int, list[dict]] = defaultdict(list)
     if items:
         for fi in session.exec(select(Finding).where(col(Finding.item_id).in_(list(items)))):
-            it = items[fi.item_id]
-            if fi.item_version == it.version:
+            if fi.item_version == items[fi.item_id].version:
                 spans[fi.item_id].extend(fi.spans or [])
     for cid, opened, _a, _c, status, severity, categories, loc_id, item_id in open_rows:
         safeguarding = Category.SAFEGUARDING.value in (categories or [])
@@ -258,7 +260,7 @@ def compute(session: Session, config: Config, *, month: str, location_id: str | 
     return f
 
 
-def _visible_case_ids(session: Session, location_id: str | None, include_safeguarding: bool) -> object:
+def _visible_case_ids(session: Session, location_id: str | None, include_safeguarding: bool) -> Any:
     """A sub-select of the case ids in scope (location, and safeguarding if excluded)."""
     from sqlalchemy import String, cast, not_
 
@@ -270,9 +272,8 @@ def _visible_case_ids(session: Session, location_id: str | None, include_safegua
     return q
 
 
-def _count_by(session: Session, model: type, key: object, when: object, start: datetime,
-              end: datetime, case_ids: object) -> dict[str, int]:
-    q = (select(key, func.count()).where(when >= start, when < end,  # type: ignore[operator]
-                                         col(model.case_id).in_(case_ids))  # type: ignore[attr-defined]
+def _count_by(session: Session, model: Any, key: Any, when: Any, start: datetime,
+              end: datetime, case_ids: Any) -> dict[str, int]:
+    q = (select(key, func.count()).where(when >= start, when < end, col(model.case_id).in_(case_ids))
          .group_by(key))
     return {k: n for k, n in session.exec(q)}  # type: ignore[call-overload]

@@ -38,7 +38,7 @@ class Call:
     method: str
     params: dict[str, Any]
     authorization: str | None
-    at: float  # time.perf_counter() when the request arrived
+    at: float  # time.monotonic() when the request arrived (comparable across processes)
     status: int = 200
 
 
@@ -90,8 +90,11 @@ class _Handler(BaseHTTPRequestHandler):
         return params
 
     def _handle(self) -> None:
-        arrived = time.perf_counter()
+        arrived = time.monotonic()
         st = self.server.state
+        if self.path.startswith("/_fake/"):
+            self._inspect()
+            return
         method = urlsplit(self.path).path.rstrip("/").split("/")[-1]
         params = self._params()
         auth = self.headers.get("authorization")
@@ -110,6 +113,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, {"ok": False, "error": "unknown_method"})
             return
         self._json(200, handler(params))
+
+    def _inspect(self) -> None:
+        """``GET /_fake/calls``: what was called and when, for a fake in another process."""
+        self._params()
+        with self.server.state.lock:
+            calls = [{"method": c.method, "at": c.at, "status": c.status,
+                      "metadata": c.params.get("metadata")} for c in self.server.state.calls]
+        self._json(200, {"ok": True, "calls": calls})
 
     def _take_failure(self, method: str) -> _Failure | None:
         for f in self.server.state.failures:
@@ -289,6 +300,14 @@ class FakeSlack:
     def posts_for_key(self, key: str) -> list[dict[str, Any]]:
         return [m for m in self.posts
                 if (m.get("metadata") or {}).get("event_payload", {}).get("idempotency_key") == key]
+
+
+def serve_forever(token: str, ports: Any, stop: Any) -> None:
+    """Run a FakeSlack until ``stop`` is set (a multiprocessing target; reports its port)."""
+    fake = FakeSlack(token=token).start()
+    ports.put(fake.port)
+    stop.wait()
+    fake.stop()
 
 
 def sign_slack_request(secret: str, body: bytes, *, timestamp: int | None = None) -> dict[str, str]:

@@ -57,7 +57,7 @@ def create_app(engine: Engine, config: Config, *, connector_factory: ConnectorFa
                   dependencies=[Depends(csrf_protect)])
     app.state.web = WebContext(engine=engine, config=config, clock=clock or utcnow,
                                connector_factory=connector_factory, options=opts)
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(config.timezone)
 
     app.add_middleware(SessionMiddleware, secret_key=session_secret, session_cookie="sg_session",
                        max_age=opts.session_hours * 3600, same_site=opts.same_site,  # type: ignore[arg-type]

@@ -170,7 +170,7 @@ def bulk_dismiss(db: Session, user: User, case_ids: list[int], reason: str,
     done: list[int] = []
     skipped: list[int] = []
     for cid in sorted(set(case_ids))[:500]:
-        case = db.get(Case, cid)
+        case = db.get(Case, cid, with_for_update=True)
         if case is None or not can_see_case(user, case) or not CaseStatus(case.status).is_open:
             skipped.append(cid)
             continue

@@ -28,8 +28,15 @@ from monitor.models import (
     Takedown,
     User,
 )
-from monitor.types import CaseStatus, Severity
-from monitor.web.permissions import can_see_case, visible_cases_clause
+from monitor.types import CaseStatus, Category, Severity
+from monitor.web.permissions import (
+    SAFEGUARDING_ROLES,
+    Perm,
+    can,
+    can_see_case,
+    role_of,
+    visible_cases_clause,
+)
 
 OPEN_STATUSES = [s.value for s in CaseStatus if s.is_open]
 NEIGHBOURS = 3  # comments shown either side of the flagged one
@@ -110,9 +117,14 @@ def facet_values(db: Session, user: User) -> dict[str, list[str]]:
     }
 
 
-def visible_case(db: Session, user: User, case_id: int) -> Case:
-    """The case, or 404 whether it does not exist or the user may not see it."""
-    case = db.get(Case, case_id)
+def visible_case(db: Session, user: User, case_id: int, *, lock: bool = False) -> Case:
+    """The case, or 404 whether it does not exist or the user may not see it.
+
+    ``lock`` (every decision) takes the row lock on PostgreSQL, so two reviewers deciding
+    at the same moment are applied one after the other and the second sees the first's
+    outcome (e.g. 409 "already dismissed") instead of both writing. SQLite already runs
+    one writer at a time (BEGIN IMMEDIATE)."""
+    case = db.get(Case, case_id, with_for_update=lock or None)
     if case is None or not can_see_case(user, case):
         raise HTTPException(status_code=404, detail="no such case")
     return case
@@ -143,7 +155,10 @@ def _neighbours(db: Session, item: Item) -> list[Item]:
 
 
 def thread(db: Session, user: User, item: Item) -> dict[str, Any]:
-    """The parent post and up to NEIGHBOURS sibling comments either side of ``item``."""
+    """The parent post and up to NEIGHBOURS sibling comments either side of ``item``.
+
+    Items whose cases the user may not see are dropped without a trace (no "n hidden"
+    notice: that would tell a Setting Manager a safeguarding case sits in this thread)."""
     parent = None
     siblings: list[Item] = []
     if item.parent_external_id:
@@ -161,7 +176,6 @@ def thread(db: Session, user: User, item: Item) -> dict[str, Any]:
         "parent": parent,
         "siblings": [s for s in siblings if s.id not in hidden],
         "replies": [r for r in replies if r.id not in hidden],
-        "hidden_count": len(hidden),
     }
 
 
@@ -171,6 +185,10 @@ def case_details(db: Session, user: User, case: Case) -> dict[str, Any]:
     assert item is not None
     findings = list(db.exec(select(Finding).where(Finding.item_id == item.id)
                             .order_by(col(Finding.item_version).desc(), col(Finding.score).desc())).all())
+    if role_of(user) not in SAFEGUARDING_ROLES:
+        # A safeguarding score below the policy threshold did not make this a safeguarding
+        # case, but it still hints at one: only the DSL's roles see it.
+        findings = [f for f in findings if f.category != Category.SAFEGUARDING.value]
     history = list(db.exec(select(AuditEvent).where(or_(
         and_(col(AuditEvent.subject_type) == "case", col(AuditEvent.subject_id) == str(case.id)),
         and_(col(AuditEvent.subject_type) == "item", col(AuditEvent.subject_id) == str(item.id)),
@@ -197,7 +215,5 @@ def case_details(db: Session, user: User, case: Case) -> dict[str, Any]:
 def assignable_users(db: Session, case: Case) -> list[User]:
     """Active users who could see this case (never hand a safeguarding case to a
     Setting Manager)."""
-    users = db.exec(select(User).where(User.active == True).order_by(col(User.username))).all()
-    from monitor.web.permissions import Perm, can
-
+    users = db.exec(select(User).where(col(User.active).is_(True)).order_by(col(User.username))).all()
     return [u for u in users if can_see_case(u, case) and can(u, Perm.NOTE)]

@@ -8,6 +8,7 @@ Why our own Environment? Starlette's default only autoescapes by file extension;
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,16 @@ from monitor.web.highlight import has_hidden, runs
 from monitor.web.permissions import Perm, can
 
 TEMPLATES = Path(__file__).with_name("templates")
-_LONDON = ZoneInfo("Europe/London")
 
 
-def _when(value: datetime | None) -> str:
-    v = ensure_utc(value)
-    return v.astimezone(_LONDON).strftime("%d %b %Y %H:%M") if v else ""
+def _when_in(tz: ZoneInfo) -> Callable[[datetime | None], str]:
+    """Times are stored in UTC and shown in the organisation's time zone (config.timezone)."""
+
+    def when(value: datetime | None) -> str:
+        v = ensure_utc(value)
+        return v.astimezone(tz).strftime("%d %b %Y %H:%M") if v else ""
+
+    return when
 
 
 def _safe_url(value: str | None) -> str | None:
@@ -46,10 +51,10 @@ def _safe_url(value: str | None) -> str | None:
     return None
 
 
-def make_templates() -> Jinja2Templates:
+def make_templates(timezone: str = "Europe/London") -> Jinja2Templates:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["when"] = _when
+    env.filters["when"] = _when_in(ZoneInfo(timezone))
     env.filters["safe_url"] = _safe_url
     env.filters["runs"] = runs
     env.filters["jsontext"] = lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
@@ -64,5 +69,7 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
     context.setdefault("user", None)
     context.setdefault("message", None)
     context["csrf"] = csrf_token(request)
-    context["organisation"] = request.app.state.web.config.organisation
+    config = request.app.state.web.config
+    context["organisation"] = config.organisation
+    context["location_names"] = {loc.id: loc.name for loc in config.locations}
     return templates.TemplateResponse(request, name, context, status_code=status_code)

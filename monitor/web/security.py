@@ -116,8 +116,8 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in self.headers if k not in names]
-                if scope.get("path", "").startswith(("/cases", "/api", "/audit", "/queue")) or \
-                        scope.get("path") == "/":
+                if not scope.get("path", "").startswith("/static/") and b"cache-control" not in names:
+                    # Case pages hold sensitive text: never keep them in a shared or disk cache.
                     extra.append((b"cache-control", b"no-store"))
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)

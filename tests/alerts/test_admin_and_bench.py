@@ -60,6 +60,7 @@ def test_retry_failed_requeues_and_delivers_once_the_cause_is_fixed(
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "alert.requeued")).one().actor == "cli:test"
 
 
+@pytest.mark.slow
 def test_bench_alerts_measures_webhook_to_slack_latency() -> None:
     """A short run delivers every event to the fake Slack and prints one summary line."""
     result = run_bench(rate=20, seconds=1)

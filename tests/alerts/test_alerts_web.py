@@ -128,3 +128,24 @@ def test_expired_or_forged_email_links_are_refused(web: Any, db: Engine) -> None
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     assert client.post(f"/ack/{forged}").status_code == 400
     assert acked_by(db, case_id) is None
+
+
+def test_endpoints_work_on_the_outer_app_beside_the_review_page(
+        db: Engine, tmp_path: Path, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mounted as monitor.webserve does (outer app, review page below), no CSRF check refuses Slack."""
+    from monitor.alerts_web import alerts_router
+    from monitor.web.app import create_app
+
+    monkeypatch.setenv("SAFEGUARD_ACK_SECRET", "ack-secret-for-tests")
+    config = alerts_config(tmp_path, slack=slack)
+    case_id = open_case(db, config, "you are useless and pathetic")
+    outer = FastAPI()
+    outer.include_router(alerts_router(db, config))
+    outer.mount("/", create_app(db, config, session_secret="test"))
+    with TestClient(outer) as client:
+        body = block_actions_body(case_id)
+        r = client.post("/slack/actions", content=body, headers=sign_slack_request(SIGNING_SECRET, body))
+        assert r.status_code == 200 and acked_by(db, case_id) == "sm-oak"
+        token = make_token(config, case_id, "dsl")
+        assert client.post(f"/ack/{token}").status_code == 200
+        assert client.get("/login").status_code == 200  # the review page is still below

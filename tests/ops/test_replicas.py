@@ -7,9 +7,11 @@ appended; the survivor must finish everything, poll the dead one's accounts and 
 
 from __future__ import annotations
 
+import itertools
 import mailbox
 import signal
 import socket
+import urllib.request
 from datetime import datetime
 from pathlib import Path
 
@@ -34,6 +36,12 @@ def _events(engine, action: str) -> list[AuditEvent]:  # type: ignore[no-untyped
                             .order_by(col(AuditEvent.seq))))
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def _count(engine, stmt) -> int:  # type: ignore[no-untyped-def]
     with session_scope(engine) as s:
         return int(s.exec(stmt).one())
@@ -46,9 +54,11 @@ def test_two_daemons_process_each_item_once_and_the_survivor_takes_over(tmp_path
     cl.add_items(FIRST)
     engine = cl.engine()
     try:
-        a, b = cl.start(2)
+        ports = [_free_port(), _free_port()]
+        (a,), (b,) = (cl.start(1, SAFEGUARD_METRICS_PORT=str(port)) for port in ports)
+        metrics_port = {a.pid: ports[0], b.pid: ports[1]}
         worker = {p.pid: f"{socket.gethostname()}:{p.pid}" for p in (a, b)}
-        classified_by = lambda: {e.actor for e in _events(engine, "items.classified")}  # noqa: E731
+        classified_by = lambda: {e.actor for e in _events(engine, "items.classified")}
         assert wait_for(lambda: {f"daemon:{w}" for w in worker.values()} <= classified_by()
                         and current_leader(engine) in worker.values(), 90), cl.logs()[-3000:]
 
@@ -69,11 +79,15 @@ def test_two_daemons_process_each_item_once_and_the_survivor_takes_over(tmp_path
             return done == cl.items and sent == cl.flagged
         assert wait_for(finished, 120, interval=0.5), cl.logs()[-3000:]
         assert wait_for(lambda: current_leader(engine) == worker[survivor.pid], 30)
+        scrape = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port[survivor.pid]}/metrics",
+                                        timeout=10).read().decode()
+        assert "safeguard_scheduler_leader 1.0" in scrape
+        assert 'safeguard_items_ingested_total{platform="static"}' in scrape
         assert cl.stop(survivor) == 0, cl.logs()[-3000:]
 
         # every item stored once and classified once, in one batch by one process
         assert _count(engine, select(func.count()).select_from(Item)) == cl.items
-        assert done_at_kill < cl.items
+        assert done_at_kill < FIRST * ACCOUNTS, "the kill did not land mid-run"
         classified = _events(engine, "items.classified")
         assert sum(e.detail["items"] for e in classified) == cl.items  # type: ignore[index]
         assert {e.actor for e in classified} == {f"daemon:{w}" for w in worker.values()}
@@ -102,7 +116,7 @@ def test_two_daemons_process_each_item_once_and_the_survivor_takes_over(tmp_path
         assert set(polls) == set(cl.account_ids)
         for spans in polls.values():
             spans.sort()
-            for (_, end, _), (nxt, _, _) in zip(spans, spans[1:], strict=False):
+            for (_, end, _), (nxt, _, _) in itertools.pairwise(spans):
                 assert nxt >= end, f"overlapping polls: {spans}"
             # the survivor polled every account after the kill, the dead one's included
             assert spans[-1][2] == f"daemon:{worker[survivor.pid]}"

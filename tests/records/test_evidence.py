@@ -173,3 +173,24 @@ def test_a_setting_manager_cannot_build_a_safeguarding_pack(db: Engine, cfg: Con
         with session_scope(db) as s, pytest.raises(NotAllowed):
             build_pack(s, cfg, s.get(Case, case.id), user=users[who], now=T0)  # type: ignore[arg-type]
     assert verify_pack(_build(db, cfg, case, users["deputy"])).ok
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdftotext") is None, reason="needs poppler-utils")
+def test_the_summary_prints_public_markup_literally(pack: bytes, tmp_path: Path) -> None:
+    """Tags in the comment and in a note are shown as typed in summary.pdf, not applied."""
+    import subprocess
+
+    (tmp_path / "s.pdf").write_bytes(zipfile.ZipFile(io.BytesIO(pack)).read("summary.pdf"))
+    text = subprocess.run(["pdftotext", "-raw", str(tmp_path / "s.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    flat = "".join(text.split())
+    assert "<b>help</b>" in flat and "<i>at10:05</i>" in flat
+    assert "LADO-77" in flat and "case.escalated" in flat and "DanaDSL" in flat
+
+
+def test_a_pipeline_case_makes_a_valid_pack_on_both_databases(engine: Engine, cfg: Config) -> None:
+    """The same build and verification hold on SQLite and PostgreSQL (JSON and time round-trips)."""
+    case, users = _escalated_case_with_photos(engine, cfg, photos=1)
+    report = verify_pack(_build(engine, cfg, case, users["dsl"]))
+    assert report.ok, report.lines()
+    assert report.audit_events >= 4

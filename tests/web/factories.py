@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -21,7 +22,6 @@ from monitor.config import Config, parse_config
 from monitor.db import session_scope
 from monitor.models import Account, Alert, Case, Finding, Item, Location, User
 from monitor.store import content_hash
-from monitor.web.security import hash_password
 
 PASSWORD = "correct horse battery staple"
 _HASH: dict[str, str] = {}
@@ -52,8 +52,11 @@ def config() -> Config:
 
 
 def password_hash() -> str:
+    """One argon2id hash of PASSWORD with light parameters (they travel inside the hash), so
+    the hundreds of sign-ins in these tests stay cheap on a shared CI machine; production
+    hashing (``security.hash_password``) is exercised by the CLI tests."""
     if "h" not in _HASH:
-        _HASH["h"] = hash_password(PASSWORD)
+        _HASH["h"] = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
     return _HASH["h"]
 
 

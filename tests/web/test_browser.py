@@ -168,3 +168,28 @@ def test_setting_manager_is_refused_a_safeguarding_case(site, page, engine):
     assert resp.status == 404
     assert page.inner_text("h1") == "Not found" and "hurts" not in page.content()
     shot(page, "05-manager-refused")
+
+
+def test_hostile_comments_run_nothing_in_a_real_browser(site, page, engine):
+    """Script, handler and javascript: payloads open no dialog and break no CSP rule."""
+    from tests.web.test_hostile_content import HOSTILE
+
+    url, _ = site
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    ids = {k: factories.make_case(engine, categories=["abuse"], text=v[:20_000],
+                                  author=f'<img src=x onerror=alert("{k}")>',
+                                  permalink="javascript:alert('link')",
+                                  spans=[{"start": 0, "end": 12, "type": "insult"}])
+           for k, v in HOSTILE.items()}
+    sign_in(page, url, "dsl")
+    for key, cid in ids.items():
+        page.goto(f"{url}/cases/{cid}")
+        page.hover("mark")
+        assert page.locator("script").count() == 0, key
+        assert page.locator("img").count() == 0, key
+        if key == "rtl":
+            shot(page, "06-hostile-rtl")
+    page.goto(f"{url}/queue")
+    shot(page, "07-queue-hostile")
+    assert dialogs == []

@@ -160,3 +160,23 @@ def test_case_page_shows_parent_and_three_neighbours_each_side(engine, as_role):
     assert "Welcome back everyone!" in html
     shown = [n for n in range(10) if f"neighbour number {n:02d}" in html]
     assert shown == [2, 3, 4, 5, 6, 7]
+
+
+def test_queue_filters_by_severity_platform_and_date(engine, as_role):
+    """Severity, platform and opened-date filters; a stale unknown value is ignored."""
+    from datetime import timedelta
+
+    from tests.web.factories import T0
+    old = make_case(engine, categories=["complaint"], severity="high", opened=T0 - timedelta(days=3))
+    new = make_case(engine, categories=["complaint"], severity="medium", opened=T0)
+    c, _ = as_role("dsl")
+
+    def ids(**params: str) -> set[int]:
+        data = c.get("/api/cases", params=params).json()["data"]
+        return {x["id"] for x in data} & {old, new}
+
+    assert ids(severity="high") == {old}
+    assert ids(date_from=(T0 - timedelta(days=1)).date().isoformat()) == {new}
+    assert ids(date_to=(T0 - timedelta(days=2)).date().isoformat()) == {old}
+    assert ids(platform="facebook") == {old, new} and ids(platform="tiktok") == set()
+    assert ids(severity="apocalyptic") == {old, new}

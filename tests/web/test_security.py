@@ -149,6 +149,8 @@ def test_security_headers_on_every_response(client, path):
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["referrer-policy"] == "no-referrer"
+    if not path.startswith("/static/"):
+        assert r.headers["cache-control"] == "no-store"
 
 
 def test_pages_contain_no_inline_script_or_style(app, engine, as_role):

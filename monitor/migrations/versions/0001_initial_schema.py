@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 15:43:04.721047
+Create Date: 2026-11-26 15:49:49.483386
 """
 from alembic import op
 import sqlalchemy as sa
@@ -249,6 +249,7 @@ def upgrade() -> None:
     sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('revoked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('variant_of', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -294,6 +295,7 @@ def upgrade() -> None:
     sa.Column('linked_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('linked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('variant_of', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
     sa.ForeignKeyConstraint(['roster_child_id'], ['rosterchild.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),

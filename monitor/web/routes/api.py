@@ -127,27 +127,27 @@ def get_case(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int) -> dict[s
 
 @router.post("/cases/{case_id}/acknowledge")
 def api_acknowledge(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int) -> dict[str, Any]:
-    case = queries.visible_case(db, user, case_id)
+    case = queries.visible_case(db, user, case_id, lock=True)
     decisions.acknowledge(db, user, case, now_of(ctx))
     return _j(case)
 
 
 @router.post("/cases/{case_id}/assign")
 def api_assign(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int, body: AssignIn) -> dict[str, Any]:
-    case = queries.visible_case(db, user, case_id)
+    case = queries.visible_case(db, user, case_id, lock=True)
     decisions.assign(db, user, case, body.assignee_id, now_of(ctx))
     return _j(case)
 
 
 @router.post("/cases/{case_id}/notes", status_code=201)
 def api_note(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int, body: NoteIn) -> dict[str, Any]:
-    case = queries.visible_case(db, user, case_id)
+    case = queries.visible_case(db, user, case_id, lock=True)
     return _j(decisions.add_note(db, user, case, body.text, now_of(ctx)))
 
 
 @router.post("/cases/{case_id}/dismiss")
 def api_dismiss(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int, body: DismissIn) -> dict[str, Any]:
-    case = queries.visible_case(db, user, case_id)
+    case = queries.visible_case(db, user, case_id, lock=True)
     decisions.dismiss(db, user, case, body.reason, now_of(ctx))
     return _j(case)
 
@@ -159,7 +159,7 @@ def api_bulk_dismiss(ctx: Ctx, db: DbSession, user: CurrentUser, body: BulkDismi
 
 @router.post("/cases/{case_id}/escalate", status_code=201)
 def api_escalate(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int, body: EscalateIn) -> dict[str, Any]:
-    case = queries.visible_case(db, user, case_id)
+    case = queries.visible_case(db, user, case_id, lock=True)
     ref = decisions.escalate(db, user, case, agency=body.agency, reference=body.reference,
                              referred_on=body.referred_on, notes=body.notes, now=now_of(ctx))
     return _j(ref)
@@ -167,14 +167,14 @@ def api_escalate(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int, body:
 
 @router.post("/cases/{case_id}/resolve")
 def api_resolve(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int, body: ResolveIn) -> dict[str, Any]:
-    case = queries.visible_case(db, user, case_id)
+    case = queries.visible_case(db, user, case_id, lock=True)
     decisions.resolve(db, user, case, now_of(ctx), note=body.note)
     return _j(case)
 
 
 @router.post("/cases/{case_id}/takedown")
 def api_takedown(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int, body: TakedownIn) -> dict[str, Any]:
-    case = queries.visible_case(db, user, case_id)
+    case = queries.visible_case(db, user, case_id, lock=True)
     if not body.confirm:
         raise HTTPException(422, "set confirm to true to change the item on the platform")
     td = request_takedown(db, case, Action(body.action), user, ctx.connector_factory, now=now_of(ctx))

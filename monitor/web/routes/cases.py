@@ -59,7 +59,7 @@ def case_page(request: Request, ctx: Ctx, db: DbSession, user: CurrentUser, case
 
 @router.post("/{case_id}/acknowledge")
 def acknowledge(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int) -> Response:
-    case = queries.visible_case(db, user, case_id)
+    case = queries.visible_case(db, user, case_id, lock=True)
     decisions.acknowledge(db, user, case, now_of(ctx))
     return _back(case_id, "acknowledged")
 
@@ -67,7 +67,7 @@ def acknowledge(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int) -> Res
 @router.post("/{case_id}/assign")
 def assign(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int,
            assignee_id: Annotated[str, Form()] = "") -> Response:
-    case = queries.visible_case(db, user, case_id)
+    case = queries.visible_case(db, user, case_id, lock=True)
     decisions.assign(db, user, case, int(assignee_id) if assignee_id.isdigit() else None, now_of(ctx))
     return _back(case_id, "assigned")
 
@@ -75,7 +75,7 @@ def assign(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int,
 @router.post("/{case_id}/note")
 def note(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int,
          text: Annotated[str, Form(max_length=decisions.MAX_NOTE)]) -> Response:
-    case = queries.visible_case(db, user, case_id)
+    case = queries.visible_case(db, user, case_id, lock=True)
     decisions.add_note(db, user, case, text, now_of(ctx))
     return _back(case_id, "noted")
 
@@ -84,7 +84,7 @@ def note(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int,
 def dismiss(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int,
             reason: Annotated[str, Form(max_length=decisions.MAX_REASON)] = "",
             detail: Annotated[str, Form(max_length=decisions.MAX_REASON)] = "") -> Response:
-    case = queries.visible_case(db, user, case_id)
+    case = queries.visible_case(db, user, case_id, lock=True)
     full = reason.strip() + (f": {detail.strip()}" if detail.strip() else "")
     decisions.dismiss(db, user, case, full.strip(": "), now_of(ctx))
     return _back(case_id, "dismissed")
@@ -95,7 +95,7 @@ def escalate(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int,
              agency: Annotated[str, Form()], reference: Annotated[str, Form(max_length=200)] = "",
              referred_on: Annotated[str, Form()] = "",
              notes: Annotated[str, Form(max_length=decisions.MAX_NOTE)] = "") -> Response:
-    case = queries.visible_case(db, user, case_id)
+    case = queries.visible_case(db, user, case_id, lock=True)
     try:
         when = date.fromisoformat(referred_on) if referred_on else None
     except ValueError:
@@ -108,7 +108,7 @@ def escalate(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int,
 @router.post("/{case_id}/resolve")
 def resolve(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int,
             note: Annotated[str, Form(max_length=decisions.MAX_REASON)] = "") -> Response:
-    case = queries.visible_case(db, user, case_id)
+    case = queries.visible_case(db, user, case_id, lock=True)
     decisions.resolve(db, user, case, now_of(ctx), note=note)
     return _back(case_id, "resolved")
 
@@ -137,7 +137,7 @@ def takedown_confirm(request: Request, ctx: Ctx, db: DbSession, user: CurrentUse
 @router.post("/{case_id}/takedown")
 def takedown(ctx: Ctx, db: DbSession, user: CurrentUser, case_id: int,
              action: Annotated[str, Form()], confirm: Annotated[str, Form()] = "") -> Response:
-    case = queries.visible_case(db, user, case_id)
+    case = queries.visible_case(db, user, case_id, lock=True)
     if confirm != "yes":
         return RedirectResponse(f"/cases/{case_id}/takedown?action={_action(action).value}",
                                 status_code=303)
