@@ -6,28 +6,23 @@ hides the values.
 
 ``HttpConnector`` is the base of the platform adapters: it holds the wire client, the
 account and the clock, opens the shared ``ApiClient`` request loop for ``from_config``,
-and closes an HTTP client it owns. ``new_items`` and ``newest_first_listing`` are the
-``TimeCursor`` bookkeeping every stream of creation-timed items does.
+and closes an HTTP client it owns.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
-from connectors._time import epoch
-from connectors.base import Batch, Connector, FetchedItem
+from connectors.base import Connector
 from connectors.http import DEFAULT_TIMEOUT, ApiClient, Interpreter
-from connectors.paging import TimeCursor
 from monitor.config import AccountConfig
 from monitor.errors import CredentialsRejected
-
-R = TypeVar("R")
 
 Clock = Callable[[], float]
 
@@ -74,68 +69,6 @@ def http_client(http: httpx.Client | None) -> tuple[httpx.Client, bool]:
 
 def now() -> float:
     return time.time()
-
-
-def call_counter(api: ApiClient) -> Callable[[], int]:
-    """``spent()``: how many requests ``api`` sent since the previous ``spent()`` (or now).
-
-    Each ``Batch`` carries the calls spent on it, so the counter starts when it is made.
-    """
-    calls = api.calls
-
-    def spent() -> int:
-        nonlocal calls
-        used, calls = api.calls - calls, api.calls
-        return used
-
-    return spent
-
-
-def new_items(items: Iterable[FetchedItem], seen: TimeCursor, nxt: TimeCursor) -> list[FetchedItem]:
-    """The ``items`` newer than the stored cursor ``seen``, each recorded in ``nxt``."""
-    out = []
-    for item in items:
-        ts = epoch(item.created_at)
-        if seen.is_new(ts, item.external_id):
-            out.append(item)
-            nxt.see(ts, item.external_id)
-    return out
-
-
-def newest_first_listing(
-    stream: str,
-    pages: Iterable[Iterable[R]],
-    to_item: Callable[[R], FetchedItem | None],
-    seen: TimeCursor,
-    *,
-    started: int,
-    spent: Callable[[], int],
-    limit: int | None = None,
-    watch: Callable[[R, FetchedItem], None] | None = None,
-) -> Iterator[Batch]:
-    """One batch per page of the account's own posts, then the stream's new cursor.
-
-    Only the first ``limit`` posts that map to an item are watched (the listing stops
-    after the page that reaches it); ``watch(raw, item)`` is told of each so the caller
-    can pick which posts to read comments for. The cursor is handed out last, capped at
-    ``started``, so an abandoned poll stores nothing.
-    """
-    nxt = seen.copy()
-    watched = 0
-    for page in pages:
-        items = []
-        for raw in page:
-            item = to_item(raw)
-            if item is None or (limit is not None and watched >= limit):
-                continue
-            watched += 1
-            items.extend(new_items((item,), seen, nxt))
-            if watch is not None:
-                watch(raw, item)
-        yield Batch(items, stream=stream, api_calls=spent())
-        if limit is not None and watched >= limit:
-            break
-    yield Batch([], stream=stream, cursor=nxt.capped(started).encode(), api_calls=spent())
 
 
 class HttpConnector(Connector):

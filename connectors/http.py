@@ -28,7 +28,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -47,6 +47,15 @@ log = logging.getLogger("connectors.http")
 SECRET_PARAMS = frozenset({"access_token", "api_key", "key", "client_secret", "appsecret_proof"})
 DEFAULT_TIMEOUT = 20.0
 DEFAULT_RETRY_AFTER = 60.0
+
+class RequestOptions(TypedDict, total=False):
+    """What ``ApiClient.request`` passes on to ``ApiClient.exchange`` (all optional)."""
+
+    params: Mapping[str, Any] | None
+    json_body: Any
+    data: Mapping[str, Any] | None
+    headers: Mapping[str, str] | None
+
 
 #: ``interpret(api, response, body)`` raises the platform's error for an envelope, or returns.
 Interpreter = Callable[["ApiClient", httpx.Response, Any], None]
@@ -146,24 +155,28 @@ class ApiClient:
     def redact(self, text: str) -> str:
         return redact(text, self.secrets)
 
+    def call_counter(self) -> Callable[[], int]:
+        """``spent()``: the requests sent since the previous ``spent()`` (or since now).
+
+        Each ``Batch`` carries the calls spent on it, so a poll makes one when it starts.
+        """
+        calls = self.calls
+
+        def spent() -> int:
+            nonlocal calls
+            used, calls = self.calls - calls, self.calls
+            return used
+
+        return spent
+
     def error(self, cls: type[ConnectorError], message: str, **kw: Any) -> ConnectorError:
         """An error of ``cls`` for this account, its message redacted."""
         return cls(self.redact(message), account=self.account, **kw)
 
     # -- the loop ---------------------------------------------------------------------
-    def request(
-        self,
-        method: str,
-        path_or_url: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json_body: Any = None,
-        data: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Any:
+    def request(self, method: str, path_or_url: str, **options: Unpack[RequestOptions]) -> Any:
         """Send one request; return the decoded JSON body (``None`` for an empty body)."""
-        return self.exchange(method, path_or_url, params=params, json_body=json_body, data=data,
-                             headers=headers)[0]
+        return self.exchange(method, path_or_url, **options)[0]
 
     def exchange(
         self,

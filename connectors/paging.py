@@ -7,19 +7,24 @@ forever (singer-sdk's paginator does the same).
 ``TimeCursor`` is what most streams store: the newest creation time seen and the ids
 seen at exactly that second. Why the ids? Platforms filter ``since`` by whole seconds;
 asking again from the same second and skipping the ids already stored neither loses a
-comment written in that second nor delivers one twice.
+comment written in that second nor delivers one twice. ``new_items`` keeps what a
+``TimeCursor`` has not stored yet; ``newest_first_listing`` turns the pages of an
+account's own posts into batches and hands the stream's cursor out last.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from connectors._time import epoch
+from connectors.base import Batch, FetchedItem
 from monitor.errors import MalformedResponse
 
 P = TypeVar("P")
+R = TypeVar("R")
 
 
 class PageTokens:
@@ -127,3 +132,50 @@ class JsonCursor:
     @staticmethod
     def encode(data: dict[str, object]) -> str:
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def new_items(items: Iterable[FetchedItem], seen: TimeCursor, nxt: TimeCursor) -> list[FetchedItem]:
+    """The ``items`` newer than the stored cursor ``seen``, each recorded in ``nxt``."""
+    out = []
+    for item in items:
+        ts = epoch(item.created_at)
+        if seen.is_new(ts, item.external_id):
+            out.append(item)
+            nxt.see(ts, item.external_id)
+    return out
+
+
+def newest_first_listing(
+    stream: str,
+    pages: Iterable[Iterable[R]],
+    to_item: Callable[[R], FetchedItem | None],
+    seen: TimeCursor,
+    *,
+    started: int,
+    spent: Callable[[], int],
+    limit: int | None = None,
+    watch: Callable[[R, FetchedItem], None] | None = None,
+) -> Iterator[Batch]:
+    """One batch per page of the account's own posts, then the stream's new cursor.
+
+    Only the first ``limit`` posts that map to an item are watched (the listing stops
+    after the page that reaches it); ``watch(raw, item)`` is told of each so the caller
+    can pick which posts to read comments for. The cursor is handed out last, capped at
+    ``started``, so an abandoned poll stores nothing.
+    """
+    nxt = seen.copy()
+    watched = 0
+    for page in pages:
+        items = []
+        for raw in page:
+            item = to_item(raw)
+            if item is None or (limit is not None and watched >= limit):
+                continue
+            watched += 1
+            items.extend(new_items((item,), seen, nxt))
+            if watch is not None:
+                watch(raw, item)
+        yield Batch(items, stream=stream, api_calls=spent())
+        if limit is not None and watched >= limit:
+            break
+    yield Batch([], stream=stream, cursor=nxt.capped(started).encode(), api_calls=spent())

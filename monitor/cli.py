@@ -221,7 +221,8 @@ def bench_ingest(n: Annotated[int, typer.Option("-n")] = 100_000, batch: int = 1
 
 
 # Each area adds its commands; a missing area is a packaging error, so it is loud.
-_AREAS = ("classifiers.cli", "connectors.cli", "monitor.alerts_cli", "monitor.web.cli")
+_AREAS = ("classifiers.cli", "classifiers.images.cli", "connectors.cli", "monitor.alerts_cli",
+          "monitor.web.cli", "monitor.records.cli", "monitor.ops_cli")
 for _name in _AREAS:
     try:
         _mod = importlib.import_module(_name)

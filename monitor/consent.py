@@ -215,6 +215,35 @@ def snapshot(session: Session) -> StaticConsentIndex:
     return StaticConsentIndex(approved=approved, links=links)
 
 
+_SNAPSHOT_SQL = (
+    "SELECT pdq FROM approvedimage WHERE revoked_at IS NULL",
+    "SELECT l.pdq, l.roster_child_id, r.photo_consent FROM consentlink l "
+    "JOIN rosterchild r ON r.id = l.roster_child_id",
+)
+
+
+def _read_snapshot(engine: Engine) -> StaticConsentIndex:
+    """Read the register on a plain DBAPI connection, with no ``BEGIN IMMEDIATE``.
+
+    Why not a Session? The pipeline calls the classifiers inside its own transaction;
+    on SQLite every Session begins with ``BEGIN IMMEDIATE`` (``monitor.db``), so a second
+    Session would wait for the pipeline's write lock — which is held by the very thread
+    waiting. A plain read in WAL mode (or on PostgreSQL) takes no write lock.
+    """
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute(_SNAPSHOT_SQL[0])
+        approved = [r[0] for r in cur.fetchall()]
+        cur.execute(_SNAPSHOT_SQL[1])
+        links = [(r[0], int(r[1]), r[2]) for r in cur.fetchall()]
+        cur.close()
+        raw.rollback()
+    finally:
+        raw.close()
+    return StaticConsentIndex(approved=approved, links=links)
+
+
 class DbConsentIndex(ConsentIndex):
     """The register as the image classifiers see it: a snapshot reloaded after ``ttl``
     seconds, or at once after a change made in this process."""
@@ -231,8 +260,7 @@ class DbConsentIndex(ConsentIndex):
             stale = time.monotonic() - self._loaded_at > self.ttl or self._gen != _generation
             if self._snap is None or stale:
                 gen = _generation
-                with Session(self.engine) as session:
-                    self._snap = snapshot(session)
+                self._snap = _read_snapshot(self.engine)
                 self._loaded_at, self._gen = time.monotonic(), gen
             return self._snap
 

@@ -27,10 +27,10 @@ import httpx
 
 from connectors._time import epoch, parse_time
 from connectors.base import Batch, FetchedItem, MediaRef
-from connectors.common import Clock, call_counter, new_items, newest_first_listing, now
+from connectors.common import Clock, now
 from connectors.facebook.client import GraphClient, GraphRequestRejected
 from connectors.meta import MetaGraphConnector
-from connectors.paging import TimeCursor
+from connectors.paging import TimeCursor, new_items, newest_first_listing
 from monitor.config import AccountConfig
 from monitor.types import ItemKind
 
@@ -194,6 +194,7 @@ class FacebookPageConnector(MetaGraphConnector):
     """Polls a Page's posts and comments; hides, unhides and deletes comments."""
 
     platform: ClassVar[str] = "facebook"
+    client: GraphClient
     results_sorted: ClassVar[bool] = False  # posts newest first, comments per post
     client_class = GraphClient
     token_what = "Page access token"
@@ -221,7 +222,7 @@ class FacebookPageConnector(MetaGraphConnector):
     # -- polling ------------------------------------------------------------------------
     def poll(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
         started = int(self.clock())
-        spent = call_counter(self.client.api)
+        spent = self.client.api.call_counter()
         posts_seen = TimeCursor.decode(cursors.get("posts"))
         comments_seen = TimeCursor.decode(cursors.get("comments"))
         comments_next = comments_seen.copy()

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from connectors.fakes.model import FakeComment, FakePost
-from connectors.fakes.server import FakeRequest, FakeResponse, PlatformFake, Route
+from connectors.fakes.server import FakeRequest, FakeResponse, Handler, PlatformFake, Route
 
 GRAPH_MESSAGES = {
     1: "An unknown error occurred",
@@ -163,15 +163,34 @@ def _since_until(req: FakeRequest) -> tuple[float | None, float | None]:
     return num("since"), num("until")
 
 
-class FacebookFake(PlatformFake):
-    name = "facebook"
+class GraphFake(PlatformFake):
+    """What the Graph fakes share (Facebook Pages, Instagram): ``/{version}/{id}[/{edge}]``
+    routes, the token in the query or a bearer header, and Graph's error envelope.
+
+    A subclass lists its ``edges`` and implements ``node``, ``update`` and ``delete``.
+    """
+
     VERSION = r"/v\d+\.\d+"
+    #: Graph's message for a token that was valid once (code 190, subcode 460).
+    INVALIDATED_MESSAGE = "Error validating access token: The session has been invalidated."
+
+    def edges(self) -> list[tuple[str, Handler]]:
+        """(edge name or regex, handler) for ``GET /{version}/{id}/{edge}``."""
+        raise NotImplementedError
+
+    def node(self, req: FakeRequest, m: re.Match[str]) -> FakeResponse:
+        raise NotImplementedError
+
+    def update(self, req: FakeRequest, m: re.Match[str]) -> FakeResponse:
+        raise NotImplementedError
+
+    def delete(self, req: FakeRequest, m: re.Match[str]) -> FakeResponse:
+        raise NotImplementedError
 
     def routes(self) -> list[Route]:
         v = self.VERSION
         return [
-            Route("GET", re.compile(rf"^{v}/(?P<id>[^/]+)/(?:published_posts|posts|feed)/?$"), self.posts),
-            Route("GET", re.compile(rf"^{v}/(?P<id>[^/]+)/comments/?$"), self.comments),
+            *(Route("GET", re.compile(rf"^{v}/(?P<id>[^/]+)/{edge}/?$"), handler) for edge, handler in self.edges()),
             Route("GET", re.compile(rf"^{v}/(?P<id>[^/]+)/?$"), self.node),
             Route("POST", re.compile(rf"^{v}/(?P<id>[^/]+)/?$"), self.update),
             Route("DELETE", re.compile(rf"^{v}/(?P<id>[^/]+)/?$"), self.delete),
@@ -182,7 +201,7 @@ class FacebookFake(PlatformFake):
         if not token:
             return graph_error(104, message="An access token is required to request this resource.")
         if not self.world.token_ok(self.name, token):
-            return graph_error(190, subcode=460, message="Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.")
+            return graph_error(190, subcode=460, message=self.INVALIDATED_MESSAGE)
         return None
 
     def failure(self, kind: str, opts: dict[str, Any]) -> FakeResponse:
@@ -190,6 +209,15 @@ class FacebookFake(PlatformFake):
         return graph_error(code, subcode=opts.get("subcode"), status=opts.get("status"),
                            estimated_minutes=opts.get("estimated_minutes"),
                            account_id=str(opts.get("account_id", "")))
+
+
+class FacebookFake(GraphFake):
+    name = "facebook"
+    INVALIDATED_MESSAGE = ("Error validating access token: The session has been invalidated because the user "
+                           "changed their password or Facebook has changed the session for security reasons.")
+
+    def edges(self) -> list[tuple[str, Handler]]:
+        return [("(?:published_posts|posts|feed)", self.posts), ("comments", self.comments)]
 
     # -- rendering ----------------------------------------------------------------------
     def render_post(self, p: FakePost) -> dict[str, Any]:

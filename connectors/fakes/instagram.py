@@ -12,35 +12,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from connectors.fakes.facebook import graph_error, graph_page, graph_time, graph_token, select
+from connectors.fakes.facebook import (
+    GraphFake,
+    graph_error,
+    graph_page,
+    graph_time,
+    graph_token,
+    select,
+)
 from connectors.fakes.model import FakeComment, FakePost
-from connectors.fakes.server import FakeRequest, FakeResponse, PlatformFake, Route
+from connectors.fakes.server import FakeRequest, FakeResponse, Handler
 
 NESTED_REPLIES = 25
 
 
-class InstagramFake(PlatformFake):
+class InstagramFake(GraphFake):
     name = "instagram"
-    VERSION = r"/v\d+\.\d+"
 
-    def routes(self) -> list[Route]:
-        v = self.VERSION
-        return [
-            Route("GET", re.compile(rf"^{v}/(?P<id>[^/]+)/media/?$"), self.media),
-            Route("GET", re.compile(rf"^{v}/(?P<id>[^/]+)/comments/?$"), self.comments),
-            Route("GET", re.compile(rf"^{v}/(?P<id>[^/]+)/replies/?$"), self.replies),
-            Route("GET", re.compile(rf"^{v}/(?P<id>[^/]+)/?$"), self.node),
-            Route("POST", re.compile(rf"^{v}/(?P<id>[^/]+)/?$"), self.update),
-            Route("DELETE", re.compile(rf"^{v}/(?P<id>[^/]+)/?$"), self.delete),
-        ]
-
-    def authenticate(self, req: FakeRequest) -> FakeResponse | None:
-        token = graph_token(req)
-        if not token:
-            return graph_error(104, message="An access token is required to request this resource.")
-        if not self.world.token_ok(self.name, token):
-            return graph_error(190, subcode=460, message="Error validating access token: The session has been invalidated.")
-        return None
+    def edges(self) -> list[tuple[str, Handler]]:
+        return [("media", self.media), ("comments", self.comments), ("replies", self.replies)]
 
     def failure(self, kind: str, opts: dict[str, Any]) -> FakeResponse:
         return graph_error(int(opts.get("code", 4)), subcode=opts.get("subcode"), status=opts.get("status"),

@@ -18,28 +18,13 @@ from typing import Any, ClassVar
 
 import httpx
 
-from connectors import meta_webhooks
-from connectors._time import epoch, parse_time
-from connectors.base import (
-    Action,
-    ActionResult,
-    Batch,
-    Connector,
-    FetchedItem,
-    MediaRef,
-    WebhookRequest,
-    WebhookResponse,
-)
-from connectors.common import Clock, ConnectorSecrets, http_client, now, require_token, timeout_of
-from connectors.facebook.client import GraphRequestRejected, graph_interpreter
-from connectors.http import ApiClient
-from connectors.instagram.client import (
-    DEFAULT_BASE_URL,
-    DEFAULT_VERSION,
-    PERMISSIONS,
-    InstagramClient,
-)
-from connectors.paging import JsonCursor, TimeCursor
+from connectors._time import parse_time
+from connectors.base import Batch, FetchedItem, MediaRef
+from connectors.common import Clock, now
+from connectors.facebook.client import GraphRequestRejected
+from connectors.instagram.client import PERMISSIONS, InstagramClient
+from connectors.meta import MetaGraphConnector
+from connectors.paging import JsonCursor, TimeCursor, new_items, newest_first_listing
 from monitor.config import AccountConfig
 from monitor.errors import ConnectorError
 from monitor.types import ItemKind
@@ -99,76 +84,47 @@ def flatten(c: dict[str, Any], **kw: Any) -> list[FetchedItem]:
     return out
 
 
-class InstagramConnector(Connector):
+class InstagramConnector(MetaGraphConnector):
     platform: ClassVar[str] = "instagram"
-    actions: ClassVar[frozenset[Action]] = frozenset({Action.HIDE, Action.UNHIDE, Action.DELETE})
-    supports_webhooks: ClassVar[bool] = True
+    client: InstagramClient
+    client_class = InstagramClient
+    token_what = "access token"
+    interpreter_options: ClassVar[dict[str, str]] = {"permissions": PERMISSIONS, "token_name": "access token for the Instagram account"}
+    webhook_object = "instagram"
+    webhook_ignored = "ignored: not an instagram event"
+    confirmer = "Instagram"
+    logger = log
 
     def __init__(self, client: InstagramClient, *, account: AccountConfig, app_secret: str | None = None,
                  verify_token: str | None = None, clock: Clock = now,
                  owned_http: httpx.Client | None = None) -> None:
-        self.client = client
-        self.account = account
+        super().__init__(client, account=account, app_secret=app_secret, verify_token=verify_token,
+                         clock=clock, owned_http=owned_http)
         self.user_id = account.external_id
         self.handle = account.handle
-        self.app_secret = app_secret
-        self.verify_token = verify_token
-        self.clock = clock
         self.max_media = int(account.options.get("max_media", 50))
-        self._owned_http = owned_http
-
-    @classmethod
-    def from_config(cls, account: AccountConfig, secrets: ConnectorSecrets, *,
-                    http: httpx.Client | None = None, clock: Clock = now) -> InstagramConnector:
-        token = require_token(account, secrets, what="access token")
-        client, owned = http_client(http)
-        hint = f" and set {account.token_env}" if account.token_env else ""
-        api = ApiClient(client, account=account.id, base_url=account.base_url or DEFAULT_BASE_URL,
-                        headers={"authorization": f"Bearer {token}"}, secrets=secrets.values(),
-                        interpret=graph_interpreter(hint=hint, permissions=PERMISSIONS,
-                                                    token_name="access token for the Instagram account"),
-                        timeout=timeout_of(account), clock=clock, logger=log)
-        version = str(account.options.get("api_version", DEFAULT_VERSION))
-        return cls(InstagramClient(api, version=version), account=account, app_secret=secrets.app_secret,
-                   verify_token=secrets.verify_token, clock=clock, owned_http=client if owned else None)
 
     def _kw(self, media_id: str | None) -> dict[str, Any]:
         return {"media_id": media_id, "user_id": self.user_id, "handle": self.handle}
 
     def poll(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
-        api = self.client.api
         started = int(self.clock())
-        calls = api.calls
-
-        def spent() -> int:
-            nonlocal calls
-            used, calls = api.calls - calls, api.calls
-            return used
-
+        spent = self.client.api.call_counter()
         media_seen = TimeCursor.decode(cursors.get("media"))
         comments_seen = TimeCursor.decode(cursors.get("comments"))
         counts = JsonCursor.decode(cursors.get("comment_counts"))
-        media_next, comments_next = media_seen.copy(), comments_seen.copy()
+        comments_next = comments_seen.copy()
         changed: list[tuple[str, int]] = []
-        watched = 0
-        for page in self.client.media(self.user_id, limit=min(50, self.max_media)):
-            items = []
-            for m in page:
-                item = media_item(m, self.user_id, self.handle)
-                if item is None or watched >= self.max_media:
-                    continue
-                watched += 1
-                ts = epoch(item.created_at)
-                if media_seen.is_new(ts, item.external_id):
-                    items.append(item)
-                    media_next.see(ts, item.external_id)
-                count = int(m.get("comments_count") or 0)
-                if count and counts.get(item.external_id) != count:
-                    changed.append((item.external_id, count))
-            yield Batch(items, stream="media", api_calls=spent())
-            if watched >= self.max_media:
-                break
-        yield Batch([], stream="media", cursor=media_next.capped(started).encode(), api_calls=spent())
+
+        def watch(media: dict[str, Any], item: FetchedItem) -> None:
+            count = int(media.get("comments_count") or 0)
+            if count and counts.get(item.external_id) != count:
+                changed.append((item.external_id, count))
+
+        yield from newest_first_listing(
+            "media", self.client.media(self.user_id, limit=min(50, self.max_media)),
+            lambda m: media_item(m, self.user_id, self.handle), media_seen, started=started, spent=spent,
+            limit=self.max_media, watch=watch)
         for media_id, count in changed:
             try:
                 for page in self.client.comments(media_id):
@@ -177,11 +133,7 @@ class InstagramConnector(Connector):
                         found = flatten(c, **self._kw(media_id))
                         if found and ((c.get("replies") or {}).get("paging") or {}).get("next"):
                             found = found[:1] + self._replies(found[0].external_id, media_id)
-                        for item in found:
-                            ts = epoch(item.created_at)
-                            if comments_seen.is_new(ts, item.external_id):
-                                items.append(item)
-                                comments_next.see(ts, item.external_id)
+                        items.extend(new_items(found, comments_seen, comments_next))
                     yield Batch(items, stream="comments", api_calls=spent())
             except GraphRequestRejected as exc:
                 if exc.code != 100:
@@ -202,14 +154,7 @@ class InstagramConnector(Connector):
         return out
 
     # -- webhooks -----------------------------------------------------------------------
-    def handle_webhook(self, request: WebhookRequest) -> WebhookResponse:
-        if request.method.upper() == "GET":
-            return meta_webhooks.handshake(request, self.verify_token, account=self.account.id)
-        refusal, payload = meta_webhooks.verified_json(request, self.app_secret, account=self.account.id)
-        if refusal is not None:
-            return refusal
-        if payload.get("object") != "instagram":
-            return WebhookResponse(status=200, body="ignored: not an instagram event")
+    def webhook_items(self, payload: dict[str, Any]) -> list[FetchedItem]:
         items: list[FetchedItem] = []
         for entry in payload.get("entry") or []:
             for change in (entry.get("changes") or []) if isinstance(entry, dict) else []:
@@ -229,26 +174,8 @@ class InstagramConnector(Connector):
                     item = None
                 if item is not None:
                     items.append(item)
-        return WebhookResponse(status=200, body="EVENT_RECEIVED", items=tuple(items))
-
-    def act(self, external_id: str, action: Action) -> ActionResult:
-        action = Action(action)
-        try:
-            if action is Action.DELETE:
-                body = self.client.delete(external_id)
-            elif action in (Action.HIDE, Action.UNHIDE):
-                body = self.client.set_hidden(external_id, action is Action.HIDE)
-            else:
-                return super().act(external_id, action)
-        except GraphRequestRejected as exc:
-            return ActionResult(False, action, external_id, str(exc))
-        ok = bool(isinstance(body, dict) and body.get("success"))
-        return ActionResult(ok, action, external_id, "" if ok else "Instagram did not confirm")
+        return items
 
     def diagnostics(self) -> dict[str, Any]:
         return {"platform": self.platform, "account": self.account.id, "ig_user_id": self.user_id,
                 "api_calls": self.client.api.calls, "webhooks": bool(self.app_secret)}
-
-    def close(self) -> None:
-        if self._owned_http is not None:
-            self._owned_http.close()

@@ -19,17 +19,8 @@ import httpx
 
 from connectors._time import epoch, parse_time
 from connectors.base import Action, ActionResult, Batch, FetchedItem, MediaRef
-from connectors.common import (
-    Clock,
-    ConnectorSecrets,
-    HttpConnector,
-    call_counter,
-    new_items,
-    newest_first_listing,
-    now,
-    require_token,
-)
-from connectors.paging import JsonCursor, TimeCursor
+from connectors.common import Clock, ConnectorSecrets, HttpConnector, now, require_token
+from connectors.paging import JsonCursor, TimeCursor, new_items, newest_first_listing
 from connectors.tiktok.client import (
     DEFAULT_BASE_URL,
     TikTokClient,
@@ -77,6 +68,7 @@ def comment_item(c: dict[str, Any], *, video_id: str | None = None) -> FetchedIt
 
 class TikTokConnector(HttpConnector):
     platform: ClassVar[str] = "tiktok"
+    client: TikTokClient
     actions: ClassVar[frozenset[Action]] = frozenset({Action.HIDE, Action.UNHIDE})
 
     def __init__(self, client: TikTokClient, *, account: AccountConfig, clock: Clock = now,
@@ -95,7 +87,7 @@ class TikTokConnector(HttpConnector):
 
     def poll(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
         started = int(self.clock())
-        spent = call_counter(self.client.api)
+        spent = self.client.api.call_counter()
         videos_seen = TimeCursor.decode(cursors.get("videos"))
         seen = TimeCursor.decode(cursors.get("comments"))
         counts = JsonCursor.decode(cursors.get("reply_counts"))

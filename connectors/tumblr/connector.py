@@ -21,17 +21,8 @@ import httpx
 
 from connectors._time import parse_time
 from connectors.base import Action, Batch, FetchedItem, MediaRef
-from connectors.common import (
-    Clock,
-    ConnectorSecrets,
-    HttpConnector,
-    call_counter,
-    new_items,
-    newest_first_listing,
-    now,
-    require_token,
-)
-from connectors.paging import JsonCursor, TimeCursor
+from connectors.common import Clock, ConnectorSecrets, HttpConnector, now, require_token
+from connectors.paging import JsonCursor, TimeCursor, new_items, newest_first_listing
 from connectors.tumblr.client import DEFAULT_BASE_URL, TumblrClient, tumblr_interpreter
 from monitor.config import AccountConfig
 from monitor.types import ItemKind
@@ -85,6 +76,7 @@ def note_item(note: dict[str, Any], post_id: str, blog: str) -> FetchedItem | No
 
 class TumblrConnector(HttpConnector):
     platform: ClassVar[str] = "tumblr"
+    client: TumblrClient
     actions: ClassVar[frozenset[Action]] = frozenset()
 
     def __init__(self, client: TumblrClient, *, account: AccountConfig, clock: Clock = now,
@@ -104,7 +96,7 @@ class TumblrConnector(HttpConnector):
 
     def poll(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
         started = int(self.clock())
-        spent = call_counter(self.client.api)
+        spent = self.client.api.call_counter()
         posts_seen, notes_seen = TimeCursor.decode(cursors.get("posts")), TimeCursor.decode(cursors.get("notes"))
         notes_next = notes_seen.copy()
         counts = JsonCursor.decode(cursors.get("note_counts"))

@@ -26,7 +26,7 @@ import httpx
 
 from connectors._time import parse_time
 from connectors.base import Action, ActionResult, Batch, FetchedItem
-from connectors.common import Clock, ConnectorSecrets, HttpConnector, call_counter, now, require_token
+from connectors.common import Clock, ConnectorSecrets, HttpConnector, now, require_token
 from connectors.wordpress.client import (
     WordPressClient,
     WordPressRequestRejected,
@@ -78,6 +78,7 @@ def _number(external_id: str) -> str:
 
 class WordPressConnector(HttpConnector):
     platform: ClassVar[str] = "wordpress"
+    client: WordPressClient
     actions: ClassVar[frozenset[Action]] = frozenset({Action.HIDE, Action.UNHIDE, Action.DELETE})
 
     def __init__(self, client: WordPressClient, *, account: AccountConfig, clock: Clock = now,
@@ -117,7 +118,7 @@ class WordPressConnector(HttpConnector):
         yield Batch([], stream=stream, cursor=str(top) if top else since, api_calls=spent())
 
     def poll(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
-        spent = call_counter(self.client.api)
+        spent = self.client.api.call_counter()
         yield from self._stream("posts", self.client.posts(), cursors.get("posts"), post_item, spent)
         yield from self._stream("comments", self.client.comments("approve"), cursors.get("comments"),
                                 comment_item, spent)

@@ -24,7 +24,7 @@ import httpx
 
 from connectors._time import iso_z, parse_time
 from connectors.base import Action, ActionResult, Batch, FetchedItem, MediaRef
-from connectors.common import Clock, ConnectorSecrets, HttpConnector, call_counter, now, require_token
+from connectors.common import Clock, ConnectorSecrets, HttpConnector, now, require_token
 from connectors.x.client import DEFAULT_BASE_URL, XClient, conversation_batches, x_interpreter
 from monitor.config import AccountConfig
 from monitor.errors import MalformedResponse
@@ -78,6 +78,7 @@ def tweet_item(tweet: dict[str, Any], includes: dict[str, Any], account_id: str)
 
 class XConnector(HttpConnector):
     platform: ClassVar[str] = "x"
+    client: XClient
     actions: ClassVar[frozenset[Action]] = frozenset({Action.HIDE, Action.UNHIDE})
 
     def __init__(self, client: XClient, *, account: AccountConfig, clock: Clock = now,
@@ -97,7 +98,7 @@ class XConnector(HttpConnector):
         return cls(XClient(api, search_path=search), account=account, clock=clock, owned_http=owned_http)
 
     def poll(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
-        spent = call_counter(self.client.api)
+        spent = self.client.api.call_counter()
         posts_since, replies_since = cursors.get("posts"), cursors.get("replies")
         posts_next, replies_next = posts_since, replies_since
         start = iso_z(datetime.fromtimestamp(self.clock(), tz=UTC) - WINDOW + timedelta(minutes=1))

@@ -25,17 +25,8 @@ import httpx
 
 from connectors._time import epoch, parse_time
 from connectors.base import Action, ActionResult, Batch, FetchedItem, MediaRef
-from connectors.common import (
-    Clock,
-    ConnectorSecrets,
-    HttpConnector,
-    call_counter,
-    new_items,
-    newest_first_listing,
-    now,
-    require_token,
-)
-from connectors.paging import JsonCursor, TimeCursor
+from connectors.common import Clock, ConnectorSecrets, HttpConnector, now, require_token
+from connectors.paging import JsonCursor, TimeCursor, new_items, newest_first_listing
 from connectors.youtube.client import (
     DEFAULT_BASE_URL,
     YouTubeClient,
@@ -119,6 +110,7 @@ def thread_items(thread: dict[str, Any], channel_id: str) -> list[FetchedItem]:
 
 class YouTubeConnector(HttpConnector):
     platform: ClassVar[str] = "youtube"
+    client: YouTubeClient
     actions: ClassVar[frozenset[Action]] = frozenset(MODERATION)
     supports_webhooks: ClassVar[bool] = False  # YouTube pushes uploads (PubSubHubbub), not comments
 
@@ -152,7 +144,7 @@ class YouTubeConnector(HttpConnector):
         meter.restore(cursors.get("quota"))
         meter.check_poll(self.estimated_cost(), float(self.account.poll_interval))
         started = int(self.clock())
-        spent = call_counter(self.client.api)
+        spent = self.client.api.call_counter()
         try:
             videos_seen = TimeCursor.decode(cursors.get("videos"))
             comments_seen = TimeCursor.decode(cursors.get("comments"))

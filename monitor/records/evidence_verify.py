@@ -31,6 +31,8 @@ from monitor.audit import _canonical
 from monitor.records import signing
 from monitor.records.evidence import MANIFEST, SIGNATURE, sha256
 
+MAX_MEMBER_BYTES = 2 * 1024**3  # no legitimate photo or video in a pack is larger
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -75,6 +77,10 @@ def _read_members(zf: zipfile.ZipFile, report: VerifyReport) -> dict[str, bytes]
     out: dict[str, bytes] = {}
     for info in zf.infolist():
         if info.is_dir():
+            continue
+        if info.file_size > MAX_MEMBER_BYTES:  # a zip bomb is refused, not unpacked into memory
+            report.problems.append(Problem("file_damaged", info.filename,
+                                           f"claims {info.file_size:,} bytes uncompressed; refused"))
             continue
         try:
             out[info.filename] = zf.read(info)

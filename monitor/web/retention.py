@@ -48,12 +48,12 @@ def purge(session: Session, *, text_days: int, now: datetime, actor: str = "syst
     if not dry_run:
         for i in range(0, len(ids), CHUNK):
             chunk = ids[i:i + CHUNK]
-            session.exec(update(Item).where(col(Item.id).in_(chunk))  # type: ignore[call-overload]
+            session.exec(update(Item).where(col(Item.id).in_(chunk))
                          .values(text=None, raw=None, raw_expires_at=None, text_purged_at=now))
-            r = session.exec(update(ItemVersion).where(col(ItemVersion.item_id).in_(chunk))  # type: ignore[call-overload]
+            r = session.exec(update(ItemVersion).where(col(ItemVersion.item_id).in_(chunk))
                              .values(text=None))
             res.versions += r.rowcount or 0
-        r = session.exec(update(Item).where(col(Item.raw_expires_at) < now)  # type: ignore[call-overload]
+        r = session.exec(update(Item).where(col(Item.raw_expires_at) < now)
                          .values(raw=None, raw_expires_at=None))
         res.raw_payloads = r.rowcount or 0
     audit.append(session, actor=actor, action="retention.dry_run" if dry_run else "retention.purged",

@@ -64,3 +64,18 @@ def test_leader_only_jobs_run_only_on_the_leader(engine: Engine) -> None:
     a.gate(lambda: ran.append("a"))()
     b.gate(lambda: ran.append("b"))()
     assert ran == ["a"]
+
+
+def test_every_leader_only_job_runs_on_a_fresh_database(sqlite_engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Escalation, retention and complaint reminders are wired and do not fail when idle."""
+    from monitor.daemon import Daemon
+    from monitor.leader import leader_jobs
+    from monitor.runtime import Runtime
+    from tests.helpers import org_config, setup_org
+
+    cfg = org_config(tmp_path)
+    setup_org(sqlite_engine, cfg)
+    jobs = leader_jobs(Daemon(Runtime(config=cfg, engine=sqlite_engine)))
+    assert {"escalate", "retention", "complaint_reminders"} <= {j.name for j in jobs}
+    for job in jobs:
+        job.run()

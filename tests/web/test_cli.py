@@ -105,3 +105,19 @@ def test_purge_uses_configured_retention(cli, engine):
     assert r.exit_code == 0 and "purged the text of 1 items" in r.output
     with Session(engine) as s:
         assert s.get(Item, iid).text is None
+
+
+def test_web_command_builds_the_served_app(cli, monkeypatch):
+    """``safeguard web`` serves the review page (secure cookies on request) via uvicorn."""
+    import uvicorn
+    from fastapi.testclient import TestClient
+
+    served: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
+    r = cli("web", "--port", "8123", "--secure-cookies")
+    assert r.exit_code == 0, (r.output, r.exception)
+    assert served["port"] == 8123 and served["host"] == "127.0.0.1"
+    with TestClient(served["app"], base_url="https://testserver") as c:  # type: ignore[arg-type]
+        assert c.get("/healthz").status_code == 200
+        login = c.get("/login")
+        assert login.status_code == 200 and "secure" in login.headers["set-cookie"].lower()
