@@ -109,6 +109,9 @@ class EncoderRuntime:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # No busy-waiting between ops: on a shared 2-core host spinning threads steal the
+        # CPU that the other worker thread (or the pipeline) needs.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(directory / "model.int8.onnx"), opts,
                                             providers=["CPUExecutionProvider"])
         self.tokenizer = make_tokenizer(directory / "tokenizer.json")

@@ -48,6 +48,7 @@ SECRET_PARAMS = frozenset({"access_token", "api_key", "key", "client_secret", "a
 DEFAULT_TIMEOUT = 20.0
 DEFAULT_RETRY_AFTER = 60.0
 
+
 class RequestOptions(TypedDict, total=False):
     """What ``ApiClient.request`` passes on to ``ApiClient.exchange`` (all optional)."""
 

@@ -20,8 +20,14 @@ from typing import Any
 
 from classifiers.base import Classifier, ClassifierInput, Detection
 from classifiers.context import SettingContext
-from classifiers.images import (ConsentIndex, ImageConsentClassifier, ImageFacesClassifier,
-                                ImageMetadataClassifier, ImageRuntime, ImageTextClassifier)
+from classifiers.images import (
+    ConsentIndex,
+    ImageConsentClassifier,
+    ImageFacesClassifier,
+    ImageMetadataClassifier,
+    ImageRuntime,
+    ImageTextClassifier,
+)
 from monitor.config import PolicyConfig
 from monitor.policy import assess
 from monitor.types import AuthorRole, ItemKind, Severity

@@ -93,16 +93,22 @@ def init(config: ConfigOpt = None, db: DbOpt = None) -> None:
 @app.command()
 @friendly
 def run(config: ConfigOpt = None, db: DbOpt = None,
-        web: Annotated[bool, typer.Option(help="also serve the review page")] = False,
-        port: int = 8000) -> None:
+        web: Annotated[bool, typer.Option(help="also serve the review page and webhooks")] = False,
+        host: Annotated[str, typer.Option(help="address the web side listens on")] = "127.0.0.1",
+        port: int = 8000,
+        metrics_port: Annotated[int | None, typer.Option(help="Prometheus /metrics on this port")] = None) -> None:
     """Run the daemon until SIGTERM/SIGINT."""
     from monitor.daemon import Daemon
 
     rt = runtime(config, db)
+    if metrics_port:
+        from monitor import metrics
+
+        metrics.serve(metrics_port)
     if web:
         from monitor.webserve import serve_in_thread
 
-        serve_in_thread(rt, port=port)
+        serve_in_thread(rt, host=host, port=port)
     Daemon(rt).run_forever()
 
 
@@ -220,17 +226,10 @@ def bench_ingest(n: Annotated[int, typer.Option("-n")] = 100_000, batch: int = 1
     typer.echo(run_bench(n=n, batch=batch, backends=tuple(backend or ("sqlite", "postgresql"))))
 
 
-# Each area adds its commands; a missing area is a packaging error, so it is loud.
-_AREAS = ("classifiers.cli", "classifiers.images.cli", "connectors.cli", "monitor.alerts_cli",
-          "monitor.web.cli", "monitor.records.cli", "monitor.ops_cli")
-for _name in _AREAS:
-    try:
-        _mod = importlib.import_module(_name)
-    except ModuleNotFoundError as _err:
-        if _err.name != _name:
-            raise
-        continue
-    _mod.register(app, bench)
+# Each area adds its commands.
+for _area in ("classifiers.cli", "classifiers.images.cli", "connectors.cli", "monitor.alerts_cli",
+              "monitor.web.cli", "monitor.records.cli", "monitor.ops_cli"):
+    importlib.import_module(_area).register(app, bench)
 
 
 if __name__ == "__main__":

@@ -217,8 +217,8 @@ def snapshot(session: Session) -> StaticConsentIndex:
 
 _SNAPSHOT_SQL = (
     "SELECT pdq FROM approvedimage WHERE revoked_at IS NULL",
-    "SELECT l.pdq, l.roster_child_id, r.photo_consent FROM consentlink l "
-    "JOIN rosterchild r ON r.id = l.roster_child_id",
+    ("SELECT l.pdq, l.roster_child_id, r.photo_consent FROM consentlink l "
+     "JOIN rosterchild r ON r.id = l.roster_child_id"),
 )
 
 

@@ -151,12 +151,6 @@ class Daemon:
         sched.start()
         log.info("daemon %s started: %d accounts", self.rt.worker, len(accounts))
 
-    @staticmethod
-    def _has_escalation() -> bool:
-        import importlib.util
-
-        return importlib.util.find_spec("monitor.escalation") is not None
-
     def _safe(self, fn: Callable[[], Any]) -> Callable[[], None]:
         def run() -> None:
             try:

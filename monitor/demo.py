@@ -156,10 +156,6 @@ def run_demo(directory: Path, *, port: int = 8000, once: bool = False,
 
 
 def _serve_web(rt: Runtime, port: int) -> str:
-    import importlib.util
-
-    if importlib.util.find_spec("monitor.web.app") is None:
-        return ""
     from monitor import audit
     from monitor.models import User
     from monitor.web.security import hash_password

@@ -3,7 +3,7 @@
 Polling (per-account lease), the pipeline (``FOR UPDATE SKIP LOCKED``) and the outbox
 (SKIP LOCKED + claim lease) are safe on every replica. A few jobs are not worth making
 safe row by row, or would do their work twice: escalation sweeps, the retention purge,
-complaint reminders, the monthly report (added with ``register_leader_job``). They run
+complaint reminders, the monthly report (``leader_jobs``). They run
 only on the process holding the ``scheduler`` row of the ``Lease`` table.
 
 Why a lease row and compare-and-set, not an advisory lock? An advisory lock lives on one
@@ -21,7 +21,6 @@ the hosts on NTP.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -154,41 +153,29 @@ def retention(daemon: Daemon) -> None:
     log.info("retention purge: %s", res.as_dict())
 
 
-#: other areas add their once-only jobs here: (name, seconds, first_after, run(daemon))
-_REGISTERED: list[tuple[str, float, float, Callable[[Daemon], None]]] = []
-
-
-def register_leader_job(name: str, seconds: float, run: Callable[[Daemon], None], *,
-                        first_after: float = 60.0) -> None:
-    """Run ``run(daemon)`` every ``seconds`` on the leader only (e.g. the monthly report)."""
-    _REGISTERED.append((name, seconds, first_after, run))
-
-
 def complaint_reminders(daemon: Daemon) -> None:
     from monitor.records.complaints import remind_due
 
     remind_due(daemon.rt.engine, daemon.rt.config, worker_id=daemon.rt.worker)
 
 
-def leader_jobs(daemon: Daemon) -> list[LeaderJob]:
-    """What runs on the leader only; a missing optional module leaves its job out."""
-    def has(module: str) -> bool:
-        try:
-            return importlib.util.find_spec(module) is not None
-        except ModuleNotFoundError:
-            return False
+def monthly_reports(daemon: Daemon) -> None:
+    """Last month's reports, sent once in the first days of a month (idempotent)."""
+    from monitor.records.report_mail import monthly_reports_job
 
-    jobs: list[LeaderJob] = []
-    if has("monitor.escalation"):
-        jobs.append(LeaderJob("escalate", 30, daemon.escalate, first_after=5))
-    if has("monitor.web.retention"):
-        jobs.append(LeaderJob("retention", 6 * 3600, lambda: retention(daemon), first_after=300))
-    if has("monitor.records.complaints") and hasattr(daemon.rt.config, "records"):
-        jobs.append(LeaderJob("complaint_reminders", 3600, lambda: complaint_reminders(daemon),
-                              first_after=120))
-    for name, seconds, first_after, run in _REGISTERED:
-        jobs.append(LeaderJob(name, seconds, functools.partial(run, daemon), first_after))
-    return jobs
+    monthly_reports_job(daemon.rt.engine, daemon.rt.config, worker_id=daemon.rt.worker)
+
+
+def leader_jobs(daemon: Daemon) -> list[LeaderJob]:
+    """What runs on the leader only."""
+    return [
+        LeaderJob("escalate", 30, daemon.escalate, first_after=5),
+        LeaderJob("retention", 6 * 3600, functools.partial(retention, daemon), first_after=300),
+        LeaderJob("complaint_reminders", 3600, functools.partial(complaint_reminders, daemon),
+                  first_after=120),
+        LeaderJob("monthly_reports", 3600, functools.partial(monthly_reports, daemon),
+                  first_after=600),
+    ]
 
 
 def install(daemon: Daemon, sched: BaseScheduler) -> Leadership:

@@ -275,7 +275,7 @@ class MediaFetcher:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise MediaUnavailable("fetch deadline passed", url=url)
-            ext = {"sni_hostname": sni} if sni else {}
+            ext: dict[str, Any] = {"sni_hostname": sni} if sni else {}
             ext["timeout"] = {"connect": remaining, "read": remaining, "write": remaining,
                               "pool": remaining}
             req = self._client.build_request("GET", target, headers=headers, extensions=ext)

@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 
 def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """``host:pid`` unless SAFEGUARD_WORKER_ID says otherwise (containers sharing a hostname)."""
+    return os.environ.get("SAFEGUARD_WORKER_ID") or f"{socket.gethostname()}:{os.getpid()}"
 
 
 def setting_context(config: Config, session: Session | None = None) -> SettingContext:

@@ -42,8 +42,11 @@ def collect(rt: Runtime) -> dict[str, Any]:
         outbox = dict(s.exec(select(Alert.status, func.count()).group_by(Alert.status)).all())
         daemons = [row.holder for row in s.exec(select(Lease).where(
             col(Lease.name).startswith("daemon:"), col(Lease.expires_at) > now))]
+    from monitor.leader import current_leader
+
     return {
         "daemons": daemons,
+        "leader": current_leader(rt.engine),
         "accounts": accounts,
         "open_cases": {sev.value: by_sev.get(sev.value, 0) for sev in reversed(Severity)},
         "items_pending": pending,
@@ -63,7 +66,8 @@ def _ago(value: Any) -> str:
 
 
 def render(data: dict[str, Any]) -> str:
-    lines = [f"daemons running: {', '.join(data['daemons']) or 'none'}", "", "accounts:"]
+    lines = [f"daemons running: {', '.join(data['daemons']) or 'none'}"
+             + (f" (scheduler leader {data['leader']})" if data.get("leader") else ""), "", "accounts:"]
     for a in data["accounts"]:
         flag = "" if a["enabled"] else " (disabled)"
         lines.append(f"  {a['id']:<24} {a['platform']:<10} {a['health']:<9} "

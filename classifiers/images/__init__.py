@@ -5,8 +5,11 @@ Classifier names (storage keys, never renamed): ``image_metadata``, ``image_face
 each media file is fetched and decoded once however many of them are configured.
 """
 
-from classifiers.images.checks import (ImageConsentClassifier, ImageFacesClassifier,
-                                       ImageMetadataClassifier)
+from classifiers.images.checks import (
+                                       ImageConsentClassifier,
+                                       ImageFacesClassifier,
+                                       ImageMetadataClassifier,
+)
 from classifiers.images.consent_index import ConsentIndex, StaticConsentIndex
 from classifiers.images.runtime import ImageFacts, ImageRuntime, configure, shared_runtime
 from classifiers.images.text_check import ImageTextClassifier

@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 log = logging.getLogger(__name__)
 
 
-def _context_and_consent(config: Optional[Path], db: Optional[str]):  # type: ignore[no-untyped-def]
+def _context_and_consent(config: Path | None, db: str | None):  # type: ignore[no-untyped-def]
     """(SettingContext, ConsentIndex | None, PolicyConfig | None) from config + DB if present."""
     from classifiers.context import SettingContext
     from monitor.config import Settings
@@ -26,10 +26,10 @@ def _context_and_consent(config: Optional[Path], db: Optional[str]):  # type: ig
     path = config or settings.config
     if not Path(path).exists():
         return SettingContext.default(), None, None
+    from monitor.config import load_config
     from monitor.consent import DbConsentIndex
     from monitor.db import make_engine, session_scope
     from monitor.runtime import setting_context
-    from monitor.config import load_config
 
     cfg = load_config(path)
     engine = make_engine(db or settings.database_url)
@@ -47,10 +47,10 @@ def _context_and_consent(config: Optional[Path], db: Optional[str]):  # type: ig
 
 def check_post_cmd(
     text: Annotated[str, typer.Option("--text", help="the caption of the draft post")] = "",
-    image: Annotated[Optional[list[Path]], typer.Option("--image", help="a photo file (repeatable)")] = None,
-    location: Annotated[Optional[str], typer.Option("--location", help="location id the post is for")] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML config")] = None,
-    db: Annotated[Optional[str], typer.Option("--db", help="database URL")] = None,
+    image: Annotated[list[Path] | None, typer.Option("--image", help="a photo file (repeatable)")] = None,
+    location: Annotated[str | None, typer.Option("--location", help="location id the post is for")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML config")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="database URL")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
     text_classifiers: Annotated[str, typer.Option(help="caption classifiers, comma-separated")] = "default",
 ) -> None:

@@ -63,7 +63,7 @@ class StaticConsentIndex(ConsentIndex):
     def children(self, pdq_hex: str) -> list[ChildLink]:
         seen: dict[int, ChildLink] = {}
         for dist, value in self._links.search(pdq_hex, self.threshold):
-            cid, consent = value  # type: ignore[misc]
+            cid, consent = value if isinstance(value, tuple) else (0, "unknown")
             if cid not in seen:
                 seen[cid] = ChildLink(roster_child_id=cid, consent=consent, distance=dist)
         return list(seen.values())

@@ -34,8 +34,16 @@ from classifiers.images.consent_index import ConsentIndex, EmptyConsentIndex
 from classifiers.images.exif import Metadata, read_metadata
 from classifiers.images.faces import Face, detect_faces
 from classifiers.images.ocr import OcrResult, read_text
-from monitor.media import (IMAGE_TYPES, VIDEO_TYPES, FetchPolicy, MediaError, MediaFetcher,
-                           MediaUndecodable, decode_image, sniff)
+from monitor.media import (
+    IMAGE_TYPES,
+    VIDEO_TYPES,
+    FetchPolicy,
+    MediaError,
+    MediaFetcher,
+    MediaUndecodable,
+    decode_image,
+    sniff,
+)
 
 log = logging.getLogger(__name__)
 

@@ -64,7 +64,7 @@ def _frames(path: str, every_s: float, max_frames: int) -> Iterator[tuple[int, I
         w, h = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
         if w * h > MAX_FRAME_PIXELS:
             raise MediaTooLarge(f"video frames of {int(w)}x{int(h)} are over the limit")
-        step = max(1, int(round(fps * every_s)))
+        step = max(1, round(fps * every_s))
         kept, last, index = 0, None, 0
         start = time.monotonic()
         max_index = int(fps * MAX_DURATION_S)

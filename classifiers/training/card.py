@@ -67,7 +67,7 @@ def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
     lines = [
         "# Model card: shared policy encoder (`classifiers/artefacts/encoder`)",
         "",
-        f"Version `{cfg['version']}` · base: {cfg['base']}, first {cfg['layers']} of 6 layers, "
+        f"Version `{cfg['version']}` (mix `{cfg.get('mix', 'v1')}`) · base: {cfg['base']}, first {cfg['layers']} of 6 layers, "
         "fine-tuned end to end with sentence heads "
         f"({', '.join(cfg['sent_heads'])}) and per-token heads (evidence span type; person name) · "
         "ONNX int8, per-channel weights · run with `tokenizers` + `onnxruntime` only.",
@@ -112,7 +112,7 @@ def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
         f"{m['dev']['evasion']['label_recall']} vs {m['dev']['plain_flagged']['label_recall']} "
         "on plain flagged items.",
         "",
-        "## Metrics: public test splits (never trained on; threshold 0.5)",
+        "## Metrics: public test splits (never trained on; benchmark-head thresholds chosen on each set's dev split)",
         "| set | task | figure | published |", "|---|---|---|---|",
     ]
     for name, r in m["public"].items():

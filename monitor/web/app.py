@@ -67,6 +67,9 @@ def create_app(engine: Engine, config: Config, *, connector_factory: ConnectorFa
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, queue, cases, audit, users, health, api, api_admin):
         app.include_router(module.router)
+    from monitor.records.web import router as records_router  # complaints, packs, reports
+
+    app.include_router(records_router)
 
     @app.exception_handler(NotAuthenticated)
     async def _login_first(request: Request, exc: NotAuthenticated) -> Response:

@@ -233,25 +233,14 @@ def web_cmd(host: Annotated[str, typer.Option()] = "127.0.0.1",
             config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Serve the review page, with the platform webhooks beside it (as ``run --web`` does)."""
     import uvicorn
-    from fastapi import FastAPI
 
     from monitor.runtime import Runtime
-    from monitor.web import WebOptions, create_app
+    from monitor.web import WebOptions
+    from monitor.webserve import build_app
 
     rt = Runtime.from_settings(config_path=str(config) if config else None, database_url=db)
     require_schema(rt.engine)
-    review = create_app(rt.engine, rt.config, connector_factory=rt.connector_factory,
-                        session_secret=session_secret(),
-                        options=WebOptions(secure_cookies=secure_cookies))
-    app: Any = review
-    try:  # the same shape as monitor.webserve.build_app: machine endpoints outside the session
-        from monitor.webhooks import webhook_router
-    except ImportError:
-        pass
-    else:
-        app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-        app.include_router(webhook_router(rt.engine, rt.config, rt.connector_factory))
-        app.mount("/", review)
+    app = build_app(rt, options=WebOptions(secure_cookies=secure_cookies))
     uvicorn.run(app, host=host, port=port, proxy_headers=proxy_headers, server_header=False,
                 log_level="info")
 

@@ -18,13 +18,13 @@ from tests.classifiers.conftest import DOMAIN_DEV, SHARED_DATA
 ARTEFACTS = ARTEFACT_DIR.parent
 
 # measured on domain dev (see MODEL_CARD.md), minus a small margin
-FLOOR_SAFEGUARDING_RECALL = 0.0
-FLOOR_CHILD_RECALL = 0.0
-FLOOR_CHILD_SPAN_RECALL = 0.0
-FLOOR_MACRO_F1 = 0.0
-CEILING_FALSE_ALARMS = 1.0
-FLOOR_EVASION_LABEL_RECALL = 0.0
-FLOOR_TWEETEVAL_OFFENSIVE = 0.0
+FLOOR_SAFEGUARDING_RECALL = 0.89  # measured 0.923
+FLOOR_CHILD_RECALL = 0.90  # measured 0.941
+FLOOR_CHILD_SPAN_RECALL = 0.87  # measured 0.902
+FLOOR_MACRO_F1 = 0.78  # measured 0.809
+CEILING_FALSE_ALARMS = 0.09  # measured 0.070
+FLOOR_EVASION_LABEL_RECALL = 0.80  # measured 0.889 (16 dev items)
+FLOOR_TWEETEVAL_OFFENSIVE = 0.75  # measured 0.772
 
 
 def test_artefacts_are_small_and_have_model_cards() -> None:
@@ -73,6 +73,12 @@ def test_macro_f1_and_false_alarms_meet_floor(dev_report: dict[str, Any]) -> Non
 def test_evasion_items_are_found(dev_report: dict[str, Any]) -> None:
     """Leetspeak, spacing, look-alikes and zero-width characters do not hide a category."""
     assert dev_report["evasion"]["label_recall"] >= FLOOR_EVASION_LABEL_RECALL
+
+
+def test_evasion_scores_within_five_points_of_plain(dev_report: dict[str, Any]) -> None:
+    """An evasion variant is found about as often as a plainly written item."""
+    plain = dev_report["plain_flagged"]["label_recall"]
+    assert dev_report["evasion"]["label_recall"] >= plain - 0.05
 
 
 def test_public_offensive_test_split_meets_floor() -> None:

@@ -41,7 +41,7 @@ class MediaServer:
             def log_message(self, *args: object) -> None:  # quiet
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 server.hits.append(self.path)
                 r = server.routes.get(self.path.split("?")[0])
                 if r is None:

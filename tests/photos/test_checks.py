@@ -6,10 +6,15 @@ import pytest
 from PIL import Image
 
 from classifiers.base import ClassifierInput
-from classifiers.images import (ImageConsentClassifier, ImageFacesClassifier,
-                                ImageMetadataClassifier, ImageTextClassifier, StaticConsentIndex)
-from classifiers.images.pdq import compute
+from classifiers.images import (
+    ImageConsentClassifier,
+    ImageFacesClassifier,
+    ImageMetadataClassifier,
+    ImageTextClassifier,
+    StaticConsentIndex,
+)
 from classifiers.images.faces import detect_faces, detector_name
+from classifiers.images.pdq import compute
 from monitor.types import AuthorRole, Category, ItemKind, Severity
 from tests.photos import images
 from tests.photos.conftest import make_runtime
@@ -100,8 +105,9 @@ def test_faces_in_a_public_comment_are_not_the_settings_publication(media_server
 
 def test_pdq_survives_resize_and_reencode_but_separates_pictures() -> None:
     """The documented threshold (31 bits) holds for a resize and a JPEG re-encode."""
-    from classifiers.images.pdq import MATCH_THRESHOLD, distance
     import io
+
+    from classifiers.images.pdq import MATCH_THRESHOLD, distance
 
     a = images.astronaut()
     w, h = a.size
@@ -187,3 +193,26 @@ def test_each_picture_is_fetched_once_for_all_the_checks(media_server, served, c
     for clf in clfs:
         clf.classify(post(served["cert"]))
     assert media_server.hits.count("/certificate.jpg") == before + 1
+
+
+NON_FACE_SAMPLES = ("coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry",
+                    "coins", "horse", "brick", "grass", "gravel", "colorwheel", "logo", "page",
+                    "text", "moon", "clock")
+
+
+def test_no_faces_are_found_in_scikit_images_other_samples() -> None:
+    """False faces would flood managers: a cat, a rocket, coins, textures and text have none."""
+    import numpy as np
+    from skimage import data
+
+    found = {}
+    for name in NON_FACE_SAMPLES:
+        a = getattr(data, name)()
+        if a.dtype != np.uint8:
+            a = (a * 255).astype(np.uint8) if a.max() <= 1 else a.astype(np.uint8)
+        img = Image.fromarray(a[..., :3] if a.ndim == 3 else a)
+        if faces := detect_faces(img):
+            found[name] = faces
+    assert found == {}
+    [camera] = detect_faces(Image.fromarray(data.camera()))  # the cameraman, turned slightly
+    assert 180 <= camera.x <= 230 and 100 <= camera.y <= 150

@@ -5,9 +5,17 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from monitor.media import (FetchPolicy, MediaFetcher, MediaRefused, MediaTooLarge,
-                           MediaUnavailable, MediaUndecodable, decode_image, is_public_address,
-                           sniff)
+from monitor.media import (
+    FetchPolicy,
+    MediaFetcher,
+    MediaRefused,
+    MediaTooLarge,
+    MediaUnavailable,
+    MediaUndecodable,
+    decode_image,
+    is_public_address,
+    sniff,
+)
 from tests.photos import images
 
 

@@ -7,8 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from classifiers.images import (ImageConsentClassifier, ImageFacesClassifier,
-                                ImageMetadataClassifier, ImageTextClassifier)
+from classifiers.images import (
+    ImageConsentClassifier,
+    ImageFacesClassifier,
+    ImageMetadataClassifier,
+    ImageTextClassifier,
+)
 from connectors.base import FetchedItem, MediaRef
 from monitor import consent, crypto
 from monitor.db import session_scope

@@ -48,7 +48,11 @@ def case_page(request: Request, ctx: Ctx, db: DbSession, user: CurrentUser, case
     d = queries.case_details(db, user, case)
     spans = [s for f in d["current_findings"] for s in (f.spans or [])]
     limit = ctx.options.display_chars
+    from monitor.records.web import case_panel  # log as complaint, evidence pack
+    from monitor.web.deps import csrf_token
+
     return page(request, "case.html", user=user, **d,
+                records_panel=case_panel(db, user, case, csrf_token(request)),
                 segments=segments(d["item"].text, spans, limit=limit),
                 truncated=len(d["item"].text or "") > limit, limit=limit,
                 assignable=queries.assignable_users(db, case) if can(user, Perm.ASSIGN) else [],

@@ -56,7 +56,10 @@ def queue_page(request: Request, ctx: Ctx, db: DbSession, user: CurrentUser, f: 
     message = None
     if done and done.isdigit():
         message = f"{int(done)} case(s) dismissed."
+    from monitor.records.web import due_banner  # complaints needing a response
+
     return page(request, "queue.html", user=user, rows=rows, total=total, f=f, pages=pages,
+                due_banner=due_banner(db, user, ctx.config, now_of(ctx)),
                 counts=queries.state_counts(db, user), facets=queries.facet_values(db, user),
                 statuses=[s.value for s in CaseStatus], severities=[s.value for s in Severity],
                 categories=[c.value for c in Category], reasons=decisions.DISMISS_REASONS,
