@@ -7,22 +7,13 @@
 
 from __future__ import annotations
 
-import getpass
 import logging
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config (default $SAFEGUARD_CONFIG or config/safeguard.yaml)")]
-DbOpt = Annotated[str | None, typer.Option("--db", help="database URL (default $SAFEGUARD_DATABASE_URL or sqlite:///safeguard.db)")]
+from monitor.cliutil import ConfigOpt, DbOpt, actor as current_actor
 
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "cli"
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
@@ -65,7 +56,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         except MonitorError as err:
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(2) from None
-        n = retry_failed(engine, actor=_actor(), channel=channel)
+        n = retry_failed(engine, actor=current_actor(), channel=channel)
         typer.echo(f"{n} failed alert(s) requeued")
 
     @bench.command("alerts")

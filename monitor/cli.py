@@ -8,15 +8,15 @@ never a traceback for a problem the user can fix.
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
+
+from monitor.cliutil import ConfigOpt, DbOpt, friendly, runtime_for
 
 from monitor.config import Settings, load_config
 from monitor.errors import MonitorError
@@ -28,34 +28,9 @@ bench = typer.Typer(help="Benchmarks: each ends with one summary line of figures
                     no_args_is_help=True)
 app.add_typer(bench, name="bench")
 
-F = TypeVar("F", bound=Callable[..., Any])
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config (default $SAFEGUARD_CONFIG or config/safeguard.yaml)")]
-DbOpt = Annotated[str | None, typer.Option("--db", help="database URL (default $SAFEGUARD_DATABASE_URL or sqlite:///safeguard.db)")]
 
 
-def friendly(fn: F) -> F:
-    """Print MonitorErrors as one line and exit 2."""
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except MonitorError as err:
-            typer.echo(f"error: {err}", err=True)
-            raise typer.Exit(2) from None
-    return wrapper  # type: ignore[return-value]
-
-
-def _settings() -> Settings:
-    s = Settings()
-    setup_logging(s.log_level, json_lines=s.log_json)
-    return s
-
-
-def runtime(config: Path | None, db: str | None):  # type: ignore[no-untyped-def]
-    from monitor.runtime import Runtime
-
-    s = _settings()
-    return Runtime.from_settings(s, config_path=str(config) if config else None, database_url=db)
+runtime = runtime_for
 
 
 @app.command("check-config")

@@ -6,30 +6,13 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
-from monitor.errors import MonitorError
-
-F = TypeVar("F", bound=Callable[..., Any])
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config (default $SAFEGUARD_CONFIG or config/safeguard.yaml)")]
-DbOpt = Annotated[str | None, typer.Option("--db", help="database URL (default $SAFEGUARD_DATABASE_URL or sqlite:///safeguard.db)")]
+from monitor.cliutil import DbOpt, friendly
 
 
-def friendly(fn: F) -> F:
-    """A MonitorError is one line on stderr and exit code 2 (as in monitor/cli.py)."""
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except MonitorError as err:
-            typer.echo(f"error: {err}", err=True)
-            raise typer.Exit(2) from None
-    return wrapper  # type: ignore[return-value]
 
 
 def rotate_key(db: DbOpt = None) -> None:

@@ -13,32 +13,14 @@ safeguarding pack: the DSL or the deputy only).
 
 from __future__ import annotations
 
-import functools
-import getpass
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config (default $SAFEGUARD_CONFIG or config/safeguard.yaml)")]
-DbOpt = Annotated[str | None, typer.Option("--db", help="database URL (default $SAFEGUARD_DATABASE_URL or sqlite:///safeguard.db)")]
-F = TypeVar("F", bound=Callable[..., Any])
+from monitor.cliutil import ConfigOpt, DbOpt, actor as current_actor, friendly
 
-
-def _friendly(fn: F) -> F:
-    """MonitorErrors become one line on stderr and exit code 2 (as in ``monitor.cli``)."""
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from monitor.errors import MonitorError
-
-        try:
-            return fn(*args, **kwargs)
-        except MonitorError as err:
-            typer.echo(f"error: {err}", err=True)
-            raise typer.Exit(2) from None
-    return wrapper  # type: ignore[return-value]
 
 
 def _runtime(config: Path | None, db: str | None):  # type: ignore[no-untyped-def]
@@ -51,13 +33,6 @@ def _runtime(config: Path | None, db: str | None):  # type: ignore[no-untyped-de
     return rt
 
 
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "cli"
-
-
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     """Add ``complaints``, ``evidence``, ``report`` and ``bench records``."""
     complaints = typer.Typer(help="The complaints log.", no_args_is_help=True)
@@ -66,7 +41,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     app.add_typer(evidence, name="evidence")
 
     @complaints.command("export")
-    @_friendly
+    @friendly
     def complaints_export(
         start: Annotated[str, typer.Option("--from", help="first day received, YYYY-MM-DD")],
         end: Annotated[str, typer.Option("--to", help="last day received, YYYY-MM-DD")],
@@ -102,13 +77,13 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
                 out.write_bytes(to_pdf(rows, organisation=rt.config.organisation, locations=names,
                                        start=first, end=last, location=location, today=today,
                                        generated_at=now))
-            audit.append(session, actor=_actor(), action="complaints.exported", subject_type="complaints",
+            audit.append(session, actor=current_actor(), action="complaints.exported", subject_type="complaints",
                          subject_id=location or "all", detail={"from": start, "to": end, "rows": len(rows),
                                                                "format": out.suffix.lower()[1:]})
         typer.echo(f"wrote {len(rows)} complaint(s) to {out}")
 
     @evidence.command("build")
-    @_friendly
+    @friendly
     def evidence_build(
         case_id: Annotated[int, typer.Argument(help="case number")],
         out: Annotated[Path, typer.Option(help="zip file to write")],
@@ -138,7 +113,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         typer.echo(f"signing key fingerprint: {pack.fingerprint}")
 
     @evidence.command("verify")
-    @_friendly
+    @friendly
     def evidence_verify(
         pack: Annotated[Path, typer.Argument(help="the pack (.zip)")],
         fingerprint: Annotated[str | None, typer.Option(help="the organisation's key fingerprint to insist on")] = None,
@@ -162,7 +137,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
             try:
                 rt = _runtime(config, db)
                 with session_scope(rt.engine) as session:
-                    record_opened(session, actor=_actor(), case_id=int(report.case_id),
+                    record_opened(session, actor=current_actor(), case_id=int(report.case_id),
                                   pack_sha256=sha256(data), via="cli verify", now=utcnow())
                 typer.echo("(opening recorded in the audit trail)")
             except MonitorError as err:
@@ -171,7 +146,7 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
             raise typer.Exit(1)
 
     @app.command("report")
-    @_friendly
+    @friendly
     def report_cmd(
         month: Annotated[str, typer.Option(help="YYYY-MM")],
         location: Annotated[str | None, typer.Option(help="location id (default: the whole organisation)")] = None,

@@ -14,61 +14,31 @@ prompted for, or read from stdin with ``--password-stdin`` for provisioning scri
 
 from __future__ import annotations
 
-import functools
-import getpass
 import hashlib
 import hmac
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from sqlalchemy.engine import Engine
+
+from monitor.cliutil import ConfigOpt, DbOpt, actor as current_actor, engine_for, friendly
 from sqlmodel import select
 
 from monitor import audit as chain
 from monitor.clock import utcnow
 from monitor.config import Config, Settings, load_config
 from monitor.db import make_engine, require_schema, session_scope
-from monitor.errors import MonitorError
 from monitor.models import User
 from monitor.types import Role
 
 user_app = typer.Typer(help="Review page users.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 
-# The same options as the core commands in monitor/cli.py (not imported: that module
-# imports this one while it is being loaded).
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config (default $SAFEGUARD_CONFIG or config/safeguard.yaml)")]
-DbOpt = Annotated[str | None, typer.Option("--db", help="database URL (default $SAFEGUARD_DATABASE_URL or sqlite:///safeguard.db)")]
-F = TypeVar("F", bound=Callable[..., Any])
 
 
-def friendly(fn: F) -> F:
-    """A MonitorError (no database, bad config) is one line on stderr and exit code 2."""
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except MonitorError as err:
-            typer.echo(f"error: {err}", err=True)
-            raise typer.Exit(2) from None
-    return wrapper  # type: ignore[return-value]
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "cli"
-
-
-def _engine(db: str | None = None) -> Engine:
-    engine = make_engine(db or Settings().database_url)
-    require_schema(engine)
-    return engine
+_engine = engine_for
 
 
 def _config(path: Path | None = None) -> Config:
@@ -120,7 +90,7 @@ def user_add(username: str,
                  person_id=person, password_hash=hash_password(pw))
         s.add(u)
         s.flush()
-        chain.append(s, actor=_actor(), action="user.created", subject_type="user",
+        chain.append(s, actor=current_actor(), action="user.created", subject_type="user",
                      subject_id=str(u.id), detail={"username": username, "role": role.value,
                                                    "locations": location})
     typer.echo(f"created {role.value} {username}")
@@ -152,7 +122,7 @@ def user_reset(username: str,
         u.failed_logins = 0
         u.locked_until = None
         s.add(u)
-        chain.append(s, actor=_actor(), action=action, subject_type="user", subject_id=str(u.id))
+        chain.append(s, actor=current_actor(), action=action, subject_type="user", subject_id=str(u.id))
     typer.echo(f"{action.split('.')[1].replace('_', ' ')}: {username}")
 
 
@@ -177,7 +147,7 @@ def audit_export(out: Annotated[Path | None, typer.Option(help="file to write; s
     engine = _engine(db)
     f = AuditFilters(actor=actor, action=action)
     with session_scope(engine) as s:
-        chain.append(s, actor=_actor(), action="audit.exported", subject_type="audit",
+        chain.append(s, actor=current_actor(), action="audit.exported", subject_type="audit",
                      detail={"filters": f.as_query(), "to": str(out) if out else "stdout"})
     with session_scope(engine) as s:
         if out is None:
@@ -198,7 +168,7 @@ def export_author_cmd(handle: str,
     from monitor.web.export import author_export
 
     with session_scope(_engine(db)) as s:
-        data = author_export(s, handle, actor=_actor(), now=utcnow())
+        data = author_export(s, handle, actor=current_actor(), now=utcnow())
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if out is None:
         typer.echo(text)
@@ -216,7 +186,7 @@ def purge_cmd(days: Annotated[int | None, typer.Option(help="override retention.
 
     n = days if days is not None else _config(config).retention.text_days
     with session_scope(_engine(db)) as s:
-        res = purge(s, text_days=n, now=utcnow(), actor=_actor(), dry_run=dry_run)
+        res = purge(s, text_days=n, now=utcnow(), actor=current_actor(), dry_run=dry_run)
     verb = "would purge" if dry_run else "purged"
     typer.echo(f"{verb} the text of {res.items} items ({res.versions} versions) older than {n} "
                f"days; {res.raw_payloads} raw payloads cleared")
