@@ -24,12 +24,12 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
+from classifiers import rules
 from classifiers.base import Classifier, ClassifierInput, Detection, Span
 from classifiers.context import SettingContext
 from classifiers.encoder import EncoderRuntime, shared_runtime
 from classifiers.normalise import Normalised, normalise
 from classifiers.public_figures import public_figure_ranges
-from classifiers import rules
 from monitor.types import AuthorRole, Category, Severity
 
 CI_TYPES = {"child_name", "surname", "age", "school", "uniform", "place", "address", "time_place"}
@@ -136,6 +136,7 @@ class ChildIdentificationClassifier(Classifier):
                  runtime: EncoderRuntime | None = None) -> None:
         self.context = context or SettingContext.default()
         self.runtime = runtime or shared_runtime()
+        self.version = f"child-id-1+{self.runtime.version}"  # type: ignore[misc]
         self.threshold = self.runtime.thresholds["child_identification"]
         self.roster = _RosterMatcher(self.context)
         locs = self.context.locations

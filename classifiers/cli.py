@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -45,7 +45,7 @@ def eval_cmd(
     file: Annotated[Path, typer.Argument(help="labelled JSON lines (domain shape or a public set)")],
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
     classifiers: Annotated[str, typer.Option(help="comma-separated names")] = "default",
-    public: Annotated[Optional[str], typer.Option(
+    public: Annotated[str | None, typer.Option(
         help="score as this public set (tweeteval_offensive, olid, tweeteval_hate, complaints, "
              "wnut17, btc); default: guessed from the file")] = None,
 ) -> None:
@@ -70,7 +70,7 @@ def eval_cmd(
 
 
 def train_cmd(
-    feedback: Annotated[Optional[Path], typer.Option(
+    feedback: Annotated[Path | None, typer.Option(
         help="reviewer-labelled items (JSON lines, item shape) to add to training")] = None,
     max_minutes: Annotated[float, typer.Option(help="training time budget")] = 20.0,
     mix: Annotated[str, typer.Option(help="training mix (see classifiers/training/DATA.md)")] = "v1",

@@ -130,7 +130,9 @@ def _step_chars(text: str) -> tuple[list[str], list[int], list[int]]:
         if c.isascii():
             if c < " " and c not in _KEEP_CONTROL:
                 continue
-            chars.append(c), st.append(i), en.append(i + 1)
+            chars.append(c)
+            st.append(i)
+            en.append(i + 1)
             continue
         cat = unicodedata.category(c)
         if cat in _DROP_CATEGORIES or 0xFE00 <= ord(c) <= 0xFE0F:
@@ -140,14 +142,18 @@ def _step_chars(text: str) -> tuple[list[str], list[int], list[int]]:
         word = _EMOJI_WORDS.get(c)
         if word is not None:
             for ch in f" {word} ":
-                chars.append(ch), st.append(i), en.append(i + 1)
+                chars.append(ch)
+                st.append(i)
+                en.append(i + 1)
             continue
         letter = _EMOJI_LETTERS.get(c)
         if letter is None and 0x1F1E6 <= ord(c) <= 0x1F1FF:  # regional indicator letters
             letter = chr(ord("a") + ord(c) - 0x1F1E6)
         folded = letter if letter is not None else _fold_char(c)
         for ch in folded:
-            chars.append(ch), st.append(i), en.append(i + 1)
+            chars.append(ch)
+            st.append(i)
+            en.append(i + 1)
     return chars, st, en
 
 
@@ -213,10 +219,16 @@ def _step_repeat(chars: list[str], st: list[int], en: list[int]) -> tuple[
     oe: list[int] = []
     pos = 0
     for m in matches:
-        oc.extend(chars[pos:m.start()]), os_.extend(st[pos:m.start()]), oe.extend(en[pos:m.start()])
-        oc.append(chars[m.start()]), os_.append(st[m.start()]), oe.append(en[m.end() - 1])
+        oc.extend(chars[pos:m.start()])
+        os_.extend(st[pos:m.start()])
+        oe.extend(en[pos:m.start()])
+        oc.append(chars[m.start()])
+        os_.append(st[m.start()])
+        oe.append(en[m.end() - 1])
         pos = m.end()
-    oc.extend(chars[pos:]), os_.extend(st[pos:]), oe.extend(en[pos:])
+    oc.extend(chars[pos:])
+    os_.extend(st[pos:])
+    oe.extend(en[pos:])
     return oc, os_, oe
 
 

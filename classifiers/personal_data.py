@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from classifiers import rules
 from classifiers.base import Classifier, ClassifierInput, Detection, Span
 from classifiers.context import SettingContext
 from classifiers.encoder import EncoderRuntime, shared_runtime
 from classifiers.normalise import Normalised, normalise
-from classifiers import rules
+from classifiers.policy_model import EVIDENCE_HEAD_FRACTION, EVIDENCE_STRONG
 from monitor.types import AuthorRole, Category
 
 #: Model evidence is only for what has no grammar; phones and e-mails are the rules' job
@@ -35,6 +36,7 @@ class PersonalDataClassifier(Classifier):
                  runtime: EncoderRuntime | None = None) -> None:
         self.context = context or SettingContext.default()
         self.runtime = runtime or shared_runtime()
+        self.version = f"personal-data-1+{self.runtime.version}"  # type: ignore[misc]
         self.threshold = self.runtime.thresholds["personal_data"]
 
     def rule_spans(self, item: ClassifierInput, norm: Normalised | None = None) -> list[Span]:
@@ -67,7 +69,9 @@ class PersonalDataClassifier(Classifier):
             p = res.probs["personal_data"]
             model_spans = [Span(t.start, t.end, t.type) for t in res.spans
                            if t.type in _MODEL_TYPES]
-            if exact or (p >= self.threshold and model_spans):
+            strong = any(t.score >= EVIDENCE_STRONG for t in res.spans if t.type in _MODEL_TYPES)
+            if exact or (model_spans and (p >= self.threshold or (
+                    strong and p >= self.threshold * EVIDENCE_HEAD_FRACTION))):
                 score = max(p, 0.9 if exact else 0.0)
                 spans = exact + [s for s in model_spans if not any(
                     s.start < x.end and x.start < s.end for x in exact)]

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from classifiers.base import Classifier, ClassifierInput, Detection, Span
 from classifiers.encoder import EncoderRuntime, shared_runtime
+from classifiers.safeguarding_cues import cue_spans
 from monitor.types import Category
 
 #: Evidence span types that support each category (domain README).
@@ -51,7 +52,15 @@ class PolicyEncoderClassifier(Classifier):
         out: list[list[Detection]] = []
         for item, res in zip(items, results):
             found: list[Detection] = []
+            cues = cue_spans(res.norm, item.context)
+            if cues:
+                found.append(Detection(
+                    Category.SAFEGUARDING, round(max(res.probs["safeguarding"], 0.9), 4),
+                    label="cue", spans=tuple(Span(s, e, t) for s, e, t in cues),
+                    extra={"model_score": round(res.probs["safeguarding"], 4)}))
             for cat, types in SUPPORT.items():
+                if cues and cat == Category.SAFEGUARDING:
+                    continue
                 p = res.probs[cat.value]
                 th = self.runtime.thresholds[cat.value]
                 evidence = [t for t in res.spans if t.type in types]

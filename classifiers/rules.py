@@ -96,8 +96,8 @@ def find_emails(norm: Normalised) -> Iterator[tuple[int, int, str]]:
         return  # cheap pre-check: the full pattern is slow on every comment
     for m in _EMAIL.finditer(norm.text):
         raw = m.group()
-        local = re.split(r"\s*(?:@|\[\s*at|\(\s*at|\s+at\s+)", raw, maxsplit=1, flags=re.I)[0]
-        if "@" not in raw and not re.search(r"\[|\(|\bdot\b", raw, re.I):
+        local = re.split(r"\s*(?:@|\[\s*at|\(\s*at|\s+at\s+)", raw, maxsplit=1, flags=re.IGNORECASE)[0]
+        if "@" not in raw and not re.search(r"\[|\(|\bdot\b", raw, re.IGNORECASE):
             continue  # "meet at the park.com"-like accidents need an explicit marker
         s, e = norm.to_original(m.start(), m.end())
         yield s, e, local.lower()

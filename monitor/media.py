@@ -175,6 +175,7 @@ class FetchPolicy:
     and address checks: only for the fake platforms in tests and the demo."""
 
     max_bytes: int = 25 * 1024 * 1024
+    max_video_bytes: int = 100 * 1024 * 1024  # videos only (``fetch(..., video=True)``)
     timeout: float = 10.0  # seconds for the whole fetch, redirects included
     max_redirects: int = 3
     allow_origins: tuple[str, ...] = ()
@@ -266,9 +267,10 @@ class MediaFetcher:
         pinned = urlunsplit((p.scheme, netloc, p.path or "/", p.query, ""))
         return pinned, {"host": p.netloc.split("@")[-1]}, host
 
-    def fetch(self, url: str, platform: str) -> Fetched:
+    def fetch(self, url: str, platform: str, *, video: bool = False) -> Fetched:
         """The bytes at ``url``, checked and limited; raises a MediaError subclass."""
-        deadline = time.monotonic() + self.policy.timeout
+        limit = self.policy.max_video_bytes if video else self.policy.max_bytes
+        deadline = time.monotonic() + self.policy.timeout * (3 if video else 1)
         current = url
         for _ in range(self.policy.max_redirects + 1):
             target, headers, sni = self.check_url(current, platform)
@@ -293,9 +295,9 @@ class MediaFetcher:
                 if resp.status_code != 200:
                     raise MediaUnavailable(f"HTTP {resp.status_code}", url=url)
                 declared = resp.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > self.policy.max_bytes:
+                if declared and declared.isdigit() and int(declared) > limit:
                     raise MediaTooLarge(f"declared {declared} bytes", url=url)
-                data = self._read_limited(resp, deadline, url)
+                data = self._read_limited(resp, deadline, url, limit)
             finally:
                 resp.close()
             kind = sniff(data[:32])
@@ -304,13 +306,13 @@ class MediaFetcher:
             return Fetched(url=url, data=data, kind=kind, sha256=hashlib.sha256(data).hexdigest())
         raise MediaRefused("too many redirects", url=url)
 
-    def _read_limited(self, resp: httpx.Response, deadline: float, url: str) -> bytes:
+    def _read_limited(self, resp: httpx.Response, deadline: float, url: str, limit: int) -> bytes:
         buf = bytearray()
         try:
             for chunk in resp.iter_bytes(65536):
                 buf += chunk
-                if len(buf) > self.policy.max_bytes:
-                    raise MediaTooLarge(f"more than {self.policy.max_bytes} bytes", url=url)
+                if len(buf) > limit:
+                    raise MediaTooLarge(f"more than {limit} bytes", url=url)
                 if time.monotonic() > deadline:
                     raise MediaUnavailable("fetch deadline passed while reading", url=url)
         except httpx.HTTPError as err:

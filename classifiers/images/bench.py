@@ -88,8 +88,8 @@ def run_bench(*, n: int = 1000, hashes: int = 100_000, lookups: int = 2000, ocr:
         t = time.perf_counter()
         facts = runtime.analyse_bytes(data, name=f"bench-{i}.jpg")
         times.append(time.perf_counter() - t)
-        for k, v in facts[0].timings.items():
-            steps[k] = steps.get(k, 0.0) + v
+        for step, secs in facts[0].timings.items():
+            steps[step] = steps.get(step, 0.0) + secs
         megapixels += mp
     checked = sum(times)
     del pool

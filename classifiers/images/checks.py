@@ -13,6 +13,7 @@ because the policy's sharpest rule is the one it breaks.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -34,13 +35,15 @@ class ImageClassifier(Classifier):
         self.runtime.want(*self.wants)
 
     def classify_batch(self, items: Sequence[ClassifierInput]) -> list[list[Detection]]:
+        deadline = time.monotonic() + self.runtime.batch_budget
         with_media = [(it.media, it.platform) for it in items if it.media]
         if with_media:
-            self.runtime.prefetch(with_media)
+            self.runtime.prefetch(with_media, deadline=deadline)
         out: list[list[Detection]] = []
         for it in items:
-            facts = [f for f in self.runtime.facts_for(it.media, it.platform) if f.error is None] \
-                if it.media else []
+            late = time.monotonic() > deadline
+            facts = [f for f in self.runtime.facts_for(it.media, it.platform, cached_only=late)
+                     if f.error is None] if it.media else []
             out.append(self.judge(it, facts) if facts else [])
         return out
 

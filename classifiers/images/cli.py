@@ -62,9 +62,15 @@ def check_post_cmd(
         if not p.is_file():
             typer.echo(f"error: --image {p}: no such file", err=True)
             raise typer.Exit(2)
-    context, consent, policy = _context_and_consent(config, db)
-    checkers, runtime = build_checkers(context, consent=consent,
-                                       text_names=[n for n in text_classifiers.split(",") if n])
+    from monitor.errors import MonitorError
+
+    try:
+        context, consent, policy = _context_and_consent(config, db)
+        checkers, runtime = build_checkers(context, consent=consent,
+                                           text_names=[n for n in text_classifiers.split(",") if n])
+    except MonitorError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
     result = check_post(text, images, checkers=checkers, runtime=runtime, location=location,
                         policy=policy)
     if as_json:

@@ -22,12 +22,12 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from classifiers.images import pdq as pdqmod
 from classifiers.images.consent_index import ConsentIndex, EmptyConsentIndex
@@ -106,6 +106,8 @@ class ImageRuntime:
         self.allow_local = allow_local
         self.wanted: set[str] = {"pdq"}
         self.workers = workers
+        #: seconds one classifier call may spend fetching and analysing a batch's media
+        self.batch_budget = 60.0
         self._cache: OrderedDict[tuple[str, frozenset[str]], list[ImageFacts]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -114,34 +116,62 @@ class ImageRuntime:
         self.wanted.update(analyses)
 
     # -- batch entry point ---------------------------------------------------------------
-    def facts_for(self, media: Sequence[Any], platform: str) -> list[ImageFacts]:
-        """Facts for every picture (and sampled video frame) of one item."""
+    def facts_for(self, media: Sequence[Any], platform: str, *,
+                  cached_only: bool = False) -> list[ImageFacts]:
+        """Facts for every picture (and sampled video frame) of one item.
+
+        ``cached_only``: past the batch's time budget, a file not yet analysed is reported
+        as ``error="deferred"`` (not cached, so a later look fetches it) instead of making
+        the pipeline's transaction wait longer.
+        """
         out: list[ImageFacts] = []
         for i, entry in enumerate(media_entries(media)):
+            if cached_only and not self._cached(entry):
+                log.warning("media not checked in this batch's time budget (deferred)")
+                out.append(ImageFacts(media=str(entry.get("url") or ""), index=i, error="deferred"))
+                continue
             out.extend(self._entry(i, entry, platform))
         return out
 
-    def prefetch(self, items: Sequence[tuple[Sequence[Any], str]]) -> None:
-        """Analyse a batch's media on a small thread pool (network waits overlap)."""
+    def _key(self, entry: dict[str, Any]) -> tuple[str, frozenset[str]]:
+        return (str(entry.get("url") or entry.get("path") or ""), frozenset(self.wanted))
+
+    def _cached(self, entry: dict[str, Any]) -> bool:
+        with self._lock:
+            return self._key(entry) in self._cache
+
+    def prefetch(self, items: Sequence[tuple[Sequence[Any], str]], *,
+                 deadline: float | None = None) -> None:
+        """Analyse a batch's media on a small thread pool (network waits overlap).
+
+        Returns at ``deadline`` (``time.monotonic()``) at the latest; work still running
+        then finishes in the background and fills the cache. The daemon may also call this
+        *before* claiming a batch, so that the pipeline's transaction finds everything cached.
+        """
         jobs = [(i, e, platform) for media, platform in items
-                for i, e in enumerate(media_entries(media))]
-        if len(jobs) <= 1 or self.workers <= 1:
-            for j in jobs:
-                self._entry(*j)
+                for i, e in enumerate(media_entries(media)) if not self._cached(e)]
+        if not jobs:
             return
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="media") as pool:
-            list(pool.map(lambda j: self._entry(*j), jobs))
+        if len(jobs) == 1 and deadline is None:
+            self._entry(*jobs[0])
+            return
+        pool = ThreadPoolExecutor(max_workers=max(1, self.workers), thread_name_prefix="media")
+        futures = [pool.submit(self._entry, *j) for j in jobs]
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        wait(futures, timeout=timeout)
+        pool.shutdown(wait=False, cancel_futures=True)
 
     # -- one media entry -----------------------------------------------------------------
     def _entry(self, index: int, entry: dict[str, Any], platform: str) -> list[ImageFacts]:
-        key_src = str(entry.get("url") or entry.get("path") or "")
-        key = (key_src, frozenset(self.wanted))
+        key = self._key(entry)
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 return [_reindex(f, index) for f in hit]
         facts = self._analyse_entry(index, entry, platform)
+        if any(f.error == "unavailable" for f in facts):
+            return facts  # a timeout or a 5xx may pass: the next look tries again
         with self._lock:
             self._cache[key] = facts
             while len(self._cache) > self._cache_size:
@@ -161,7 +191,7 @@ class ImageRuntime:
                 raise MediaUndecodable(f"{path.name}: unrecognised media type")
             return path.name, data, kind
         url = str(entry.get("url") or "")
-        fetched = self.fetcher.fetch(url, platform)
+        fetched = self.fetcher.fetch(url, platform, video=entry.get("type") == "video")
         return url, fetched.data, fetched.kind
 
     def _analyse_entry(self, index: int, entry: dict[str, Any], platform: str) -> list[ImageFacts]:
@@ -197,22 +227,41 @@ class ImageRuntime:
 
     def analyse_image(self, img: Image.Image, *, name: str, index: int = 0,
                       frame_ms: int | None = None, sha256: str | None = None) -> ImageFacts:
-        """Run the wanted analyses on a decoded picture."""
-        f = ImageFacts(media=name, index=index, frame_ms=frame_ms, sha256=sha256,
-                       width=img.width, height=img.height)
-        steps = (("metadata", read_metadata), ("pdq", pdqmod.compute),
-                 ("faces", detect_faces), ("ocr", read_text))
-        for attr, fn in steps:
+        """Run the wanted analyses on a decoded picture.
+
+        Metadata is read from the file as decoded; the other checks see the picture as a
+        viewer does (EXIF orientation applied, RGB), so regions match what is displayed.
+        Each step is isolated: a failure in one (logged) leaves the others' results.
+        """
+        f = ImageFacts(media=name, index=index, frame_ms=frame_ms, sha256=sha256)
+        if "metadata" in self.wanted:
+            self._step(f, "metadata", read_metadata, img)
+        shown = self._displayed(img)
+        f.width, f.height = shown.size
+        for attr, fn in (("pdq", pdqmod.compute), ("faces", detect_faces), ("ocr", read_text)):
             if attr in self.wanted:
-                t = time.perf_counter()
-                setattr(f, attr, fn(img))
-                f.timings[attr] = time.perf_counter() - t
+                self._step(f, attr, fn, shown)
         if f.faces and f.pdq is not None:
             # only a picture with faces may need approving or linking to a child
-            t = time.perf_counter()
-            f.pdq_variants = pdqmod.variant_hashes(img)
-            f.timings["pdq_variants"] = time.perf_counter() - t
+            self._step(f, "pdq_variants", pdqmod.variant_hashes, shown)
         return f
+
+    @staticmethod
+    def _displayed(img: Image.Image) -> Image.Image:
+        try:
+            shown = ImageOps.exif_transpose(img) or img
+        except Exception:  # noqa: BLE001 - a broken orientation tag: use the pixels as stored
+            shown = img
+        return shown if shown.mode in ("RGB", "L") else shown.convert("RGB")
+
+    @staticmethod
+    def _step(f: ImageFacts, attr: str, fn: Any, img: Image.Image) -> None:
+        t = time.perf_counter()
+        try:
+            setattr(f, attr, fn(img))
+        except Exception as err:  # noqa: BLE001 - one failed check must not lose the others
+            log.warning("image check %s failed on %s: %s", attr, f.media[:200], type(err).__name__)
+        f.timings[attr] = time.perf_counter() - t
 
 
 def _reindex(f: ImageFacts, index: int) -> ImageFacts:

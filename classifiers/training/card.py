@@ -80,6 +80,16 @@ def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
         "phones, e-mails, postcodes, addresses, year groups). Not for automatic removal or "
         "for judging people: every flag goes to a person.",
         "",
+        "## How a detection is made",
+        "A category counts only with evidence: a span from a rule or from the encoder's "
+        "tagger, with the head at or above its threshold (safeguarding, abuse and complaint "
+        "also count when the tagger's evidence is strong, ≥ 0.75, and the head is at least "
+        "a third of its threshold; a head with no evidence counts only at ≥ 0.6). On the "
+        "first model, head-only hits were nearly all false alarms. Formulaic safeguarding "
+        "wordings (`classifiers/safeguarding_cues.py`) always count. Child identification "
+        "adds the roster, configured places, \"my/our <Name>\" and a public-figure list; "
+        "personal data adds exact rules for phones, e-mails, postcodes and addresses.",
+        "",
         "## Data",
         "See `classifiers/training/DATA.md`: domain `train` (minus a 15% calibration slice), "
         "hand-written template data with evasion copies, TweetEval offensive and hate train "

@@ -32,7 +32,7 @@ def _mangle(word: str, rng: random.Random) -> str:
     return "".join(c * 3 if c.isalpha() and rng.random() < 0.15 else c for c in word)
 
 
-def evade(ex: "Example", rng: random.Random) -> "Example":
+def evade(ex: Example, rng: random.Random) -> Example:
     """A copy of ``ex`` with one evidence word in each span mangled."""
     from classifiers.training.data import Example
 

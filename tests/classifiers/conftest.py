@@ -10,12 +10,12 @@ import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from pathlib import Path
+from typing import Any
 
-import pytest  # noqa: E402
+import pytest
 
-from classifiers.context import LocationContext, RosterChild, SettingContext  # noqa: E402
+from classifiers.context import LocationContext, RosterChild, SettingContext
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 DOMAIN_DEV = SHARED_DATA / "domain" / "dev.jsonl"

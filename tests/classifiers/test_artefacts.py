@@ -7,7 +7,6 @@ margin for run-to-run noise; see classifiers/artefacts/encoder/MODEL_CARD.md.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest

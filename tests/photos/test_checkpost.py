@@ -87,3 +87,22 @@ def test_a_file_that_is_not_an_image_is_reported_not_crashed_on(tmp_path, monkey
     res = CliRunner().invoke(app(), ["check-post", "--text", "Hello", "--image", str(bad),
                                      "--text-classifiers", "child_identification"])
     assert "could not check notes.jpg" in res.output
+
+
+def test_usage_errors_exit_two_with_one_line(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A missing photo or an unknown classifier is a usage error, not a breach."""
+    monkeypatch.chdir(tmp_path)
+    missing = CliRunner().invoke(app(), ["check-post", "--text", "Hi", "--image", "nope.jpg"])
+    assert missing.exit_code == 2 and "no such file" in missing.output
+    unknown = CliRunner().invoke(app(), ["check-post", "--text", "Hi", "--text-classifiers", "nope"])
+    assert unknown.exit_code == 2 and "unknown classifier" in unknown.output
+
+
+def test_bench_images_prints_one_summary_line() -> None:
+    """``bench images -n 2``: images/s, p95, peak RSS and PDQ look-ups/s on one line."""
+    res = CliRunner().invoke(app(), ["bench", "images", "-n", "2", "--hashes", "5000",
+                                     "--lookups", "50", "--no-ocr"])
+    assert res.exit_code == 0, res.output
+    [line] = res.output.strip().splitlines()
+    assert line.startswith("images: ") and "p95" in line and "peak RSS" in line
+    assert "lookups/s over 5000 hashes" in line

@@ -216,3 +216,66 @@ def test_no_faces_are_found_in_scikit_images_other_samples() -> None:
     assert found == {}
     [camera] = detect_faces(Image.fromarray(data.camera()))  # the cameraman, turned slightly
     assert 180 <= camera.x <= 230 and 100 <= camera.y <= 150
+
+
+def test_a_platform_item_cannot_make_the_monitor_read_a_local_file(media_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Only check-post reads local files; a "path" in a platform's media entry is refused."""
+    secret = tmp_path / "photo.jpg"
+    secret.write_bytes(images.jpeg(images.plain_scene(1), exif=images.gps_exif()))
+    rt = make_runtime(media_server)
+    item = ClassifierInput(id="1", text="", author_role=AuthorRole.ORGANISATION, kind=ItemKind.POST,
+                           media=({"path": str(secret), "type": "image"},))
+    assert ImageMetadataClassifier(runtime=rt).classify(item) == []
+    assert rt.facts_for(item.media, "facebook")[0].error == "refused"
+
+
+def test_a_phone_photo_stored_sideways_is_read_the_way_it_is_shown(media_server, context) -> None:  # type: ignore[no-untyped-def]
+    """EXIF orientation 6 (rotated 90°): OCR reads the certificate as displayed."""
+    import piexif
+
+    sideways = images.certificate().rotate(90, expand=True)  # stored rotated, shown upright
+    exif = piexif.dump({"0th": {piexif.ImageIFD.Orientation: 6}})
+    url = media_server.add("/sideways.jpg", images.jpeg(sideways, exif=exif))
+    dets = ImageTextClassifier(context, make_runtime(media_server)).classify(post(url))
+    ci = next(d for d in dets if d.category == Category.CHILD_IDENTIFICATION)
+    assert any(sp.detail["text"] == "Amelia" for sp in ci.spans)  # type: ignore[index]
+
+
+def test_unusual_modes_are_checked_too(media_server) -> None:  # type: ignore[no-untyped-def]
+    """A CMYK JPEG keeps its GPS finding; a 16-bit greyscale PNG is hashed without error."""
+    import io
+
+    buf = io.BytesIO()
+    images.plain_scene(13).convert("CMYK").save(buf, "JPEG", exif=images.gps_exif())
+    cmyk = media_server.add("/cmyk.jpg", buf.getvalue())
+    grey16 = media_server.add("/grey16.png", images.png(images.plain_scene(14).convert("I;16")))
+    rt = make_runtime(media_server)
+    assert ImageMetadataClassifier(runtime=rt).classify(post(cmyk))[0].label == "exif_gps"
+    [facts] = rt.facts_for(post(grey16).media, "facebook")
+    assert facts.error is None and facts.pdq is not None
+
+
+def test_a_slow_host_cannot_hold_the_pipeline_past_the_batch_budget(media_server) -> None:  # type: ignore[no-untyped-def]
+    """Past the budget the picture is deferred (no finding, no wait); a later look checks it."""
+    import time
+
+    url = media_server.add("/slow-gps.jpg", images.jpeg(images.plain_scene(15), exif=images.gps_exif()),
+                           delay=1.5)
+    rt = make_runtime(media_server)
+    rt.batch_budget = 0.3
+    clf = ImageMetadataClassifier(runtime=rt)
+    t = time.monotonic()
+    assert clf.classify(post(url)) == []
+    assert time.monotonic() - t < 1.2
+    time.sleep(1.8)  # the background fetch finishes and fills the cache
+    assert clf.classify(post(url))[0].label == "exif_gps"
+
+
+def test_small_faces_in_a_group_photo_are_found_in_closer_tiles() -> None:
+    """Six 60-pixel faces in a 3-megapixel picture: all found (the whole view misses them)."""
+    head = images.astronaut().crop((130, 20, 330, 260)).resize((120, 144))
+    canvas = images.plain_scene(5, (2000, 1500))
+    for k in range(6):
+        canvas.paste(head, (100 + k * 300, 400 + (k % 2) * 500))
+    faces = detect_faces(canvas)
+    assert len(faces) == 6 and all(45 <= f.w <= 75 for f in faces)
