@@ -74,6 +74,8 @@ def train_cmd(
         help="reviewer-labelled items (JSON lines, item shape) to add to training")] = None,
     max_minutes: Annotated[float, typer.Option(help="training time budget")] = 20.0,
     mix: Annotated[str, typer.Option(help="training mix (see classifiers/training/DATA.md)")] = "v1",
+    out: Annotated[Path | None, typer.Option(
+        help="output directory (default: the shipped classifiers/artefacts/encoder)")] = None,
 ) -> None:
     """Rebuild the shipped encoder artefact from ../shared/data (fixed seed)."""
     from classifiers.feedback import load_feedback_file
@@ -84,10 +86,13 @@ def train_cmd(
     logging.getLogger().handlers[0].addFilter(lambda r: "Quantization" not in r.getMessage()
                                               and "Ignore MatMul" not in r.getMessage())
     fb = load_feedback_file(feedback) if feedback else []
-    config = train(feedback=fb, max_minutes=max_minutes, mix=mix)
+    from classifiers.encoder import ARTEFACT_DIR
+
+    out_dir = out or ARTEFACT_DIR
+    config = train(out_dir=out_dir, feedback=fb, max_minutes=max_minutes, mix=mix)
     from classifiers.training.card import write_card
 
-    write_card()
+    write_card(out_dir)
     typer.echo(f"trained {config['version']}: thresholds {config['thresholds']}")
 
 

@@ -143,28 +143,42 @@ class EncoderRuntime:
                      "attention_mask": np.array([e.attention_mask for e in encs], dtype=np.int64),
                      "token_type_ids": np.array([e.type_ids for e in encs], dtype=np.int64)}
             sent, tok = self.session.run(None, feeds)
-            sent_p = _sigmoid(sent)
+            sent_p = _sigmoid(sent).tolist()
+            # token heads for the whole batch at once: the best type, its probability and
+            # the person probability per token (same arithmetic as per row, done once)
+            n_types = len(self.token_types)
+            logits = tok[..., :n_types]
+            ex = np.exp(logits - logits.max(axis=-1, keepdims=True))
+            soft = ex / ex.sum(axis=-1, keepdims=True)
+            best = soft.argmax(axis=-1)
+            best_p = np.take_along_axis(soft, best[..., None], axis=-1)[..., 0]
+            person = _sigmoid(tok[..., n_types])
             for row, i in enumerate(idx):
-                results[i] = self._decode(norms[i], encs[row], sent_p[row], tok[row])
+                results[i] = self._decode(norms[i], encs[row], sent_p[row], best[row],
+                                          best_p[row], person[row])
         return [r for r in results if r is not None]
 
-    def _decode(self, norm: Normalised, enc: Any, sent_p: np.ndarray, tok: np.ndarray) -> EncoderResult:
-        probs = {h: float(sent_p[k]) for k, h in enumerate(self.heads)}
-        n_types = len(self.token_types)
-        logits = tok[:, :n_types]
-        ex = np.exp(logits - logits.max(axis=1, keepdims=True))
-        soft = ex / ex.sum(axis=1, keepdims=True)
-        person = _sigmoid(tok[:, n_types])
+    def _decode(self, norm: Normalised, enc: Any, sent_p: list[float], best: np.ndarray,
+                best_p: np.ndarray, person: np.ndarray) -> EncoderResult:
+        probs = dict(zip(self.heads, sent_p))
         labels: list[tuple[str, int, int, float]] = []
         persons: list[tuple[str, int, int, float]] = []
-        for t, (s, e) in enumerate(enc.offsets):
-            if enc.type_ids[t] != 0 or e <= s or enc.special_tokens_mask[t]:
-                continue
-            k = int(soft[t].argmax())
-            if k != 0:
-                labels.append((self.token_types[k], s, e, float(soft[t, k])))
-            if person[t] >= 0.5:
-                persons.append(("person", s, e, float(person[t])))
+        # Encoding attributes are rebuilt as Python lists on every access: read each once,
+        # and visit only the tokens that carry a type or a person score.
+        n = len(enc.ids)
+        tagged = np.flatnonzero((best[:n] != 0) | (person[:n] >= 0.5))
+        if len(tagged):
+            offsets, type_ids, special = enc.offsets, enc.type_ids, enc.special_tokens_mask
+            for t in tagged.tolist():
+                s, e = offsets[t]
+                if type_ids[t] != 0 or e <= s or special[t]:
+                    continue
+                k = int(best[t])
+                if k != 0:
+                    labels.append((self.token_types[k], s, e, float(best_p[t])))
+                if person[t] >= 0.5:
+                    persons.append(("person", s, e, float(person[t])))
+
         def to_orig(runs: list[tuple[str, int, int, float]]) -> tuple[TokenSpan, ...]:
             out = []
             for typ, s, e, p in _merge_runs(runs, norm.text):

@@ -122,39 +122,57 @@ def _fold_char(c: str) -> str:
     return "".join(out)
 
 
+_ASCII_RUN = re.compile(r"[\t\n\r\x20-\x7f]+")
+
+
 def _step_chars(text: str) -> tuple[list[str], list[int], list[int]]:
     chars: list[str] = []
     st: list[int] = []
     en: list[int] = []
-    for i, c in enumerate(text):
-        if c.isascii():
-            if c < " " and c not in _KEEP_CONTROL:
-                continue
-            chars.append(c)
-            st.append(i)
-            en.append(i + 1)
-            continue
-        cat = unicodedata.category(c)
-        if cat in _DROP_CATEGORIES or 0xFE00 <= ord(c) <= 0xFE0F:
-            if cat in ("Mn", "Me") and en:  # a combining mark belongs to the previous char
-                en[-1] = i + 1
-            continue
-        word = _EMOJI_WORDS.get(c)
-        if word is not None:
-            for ch in f" {word} ":
-                chars.append(ch)
-                st.append(i)
-                en.append(i + 1)
-            continue
-        letter = _EMOJI_LETTERS.get(c)
-        if letter is None and 0x1F1E6 <= ord(c) <= 0x1F1FF:  # regional indicator letters
-            letter = chr(ord("a") + ord(c) - 0x1F1E6)
-        folded = letter if letter is not None else _fold_char(c)
-        for ch in folded:
+    pos = 0
+    # Runs of kept ASCII are copied in bulk (they are most of every text); the other
+    # characters go through _step_char one at a time.
+    for m in _ASCII_RUN.finditer(text):
+        a, b = m.span()
+        for i in range(pos, a):
+            _step_char(text[i], i, chars, st, en)
+        chars.extend(text[a:b])
+        st.extend(range(a, b))
+        en.extend(range(a + 1, b + 1))
+        pos = b
+    for i in range(pos, len(text)):
+        _step_char(text[i], i, chars, st, en)
+    return chars, st, en
+
+
+def _step_char(c: str, i: int, chars: list[str], st: list[int], en: list[int]) -> None:
+    if c.isascii():
+        if c < " " and c not in _KEEP_CONTROL:
+            return
+        chars.append(c)
+        st.append(i)
+        en.append(i + 1)
+        return
+    cat = unicodedata.category(c)
+    if cat in _DROP_CATEGORIES or 0xFE00 <= ord(c) <= 0xFE0F:
+        if cat in ("Mn", "Me") and en:  # a combining mark belongs to the previous char
+            en[-1] = i + 1
+        return
+    word = _EMOJI_WORDS.get(c)
+    if word is not None:
+        for ch in f" {word} ":
             chars.append(ch)
             st.append(i)
             en.append(i + 1)
-    return chars, st, en
+        return
+    letter = _EMOJI_LETTERS.get(c)
+    if letter is None and 0x1F1E6 <= ord(c) <= 0x1F1FF:  # regional indicator letters
+        letter = chr(ord("a") + ord(c) - 0x1F1E6)
+    folded = letter if letter is not None else _fold_char(c)
+    for ch in folded:
+        chars.append(ch)
+        st.append(i)
+        en.append(i + 1)
 
 
 def _step_leet(chars: list[str]) -> None:

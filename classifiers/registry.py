@@ -15,6 +15,9 @@ from classifiers.context import SettingContext
 from monitor.errors import ConfigError
 
 DEFAULT_SET: tuple[str, ...] = ("policy_encoder", "child_identification", "personal_data")
+#: The photo and video checks (issue 9); they need ``monitor.consent.configure_images``.
+IMAGE_SET: tuple[str, ...] = ("image_metadata", "image_faces", "image_consent", "image_text")
+ALIASES: dict[str, tuple[str, ...]] = {"default": DEFAULT_SET, "images": IMAGE_SET}
 
 
 def _policy(context: SettingContext) -> Classifier:
@@ -65,8 +68,8 @@ _FACTORIES: dict[str, Callable[[SettingContext], Classifier]] = {
 
 
 def available() -> list[str]:
-    """Every name ``build_classifiers`` accepts, ``default`` first."""
-    return ["default", *_FACTORIES]
+    """Every name ``build_classifiers`` accepts, the aliases (``default``, ``images``) first."""
+    return [*ALIASES, *_FACTORIES]
 
 
 def build_classifiers(names: Sequence[str], context: SettingContext | None = None) -> list[Classifier]:
@@ -74,7 +77,7 @@ def build_classifiers(names: Sequence[str], context: SettingContext | None = Non
     context = context or SettingContext.default()
     wanted: list[str] = []
     for name in names:
-        for n in (DEFAULT_SET if name == "default" else (name,)):
+        for n in ALIASES.get(name, (name,)):
             if n not in _FACTORIES:
                 raise ConfigError(f"unknown classifier {n!r}; available: {', '.join(available())}")
             if n not in wanted:

@@ -130,6 +130,14 @@ class AlertsConfig(_Strict):
     ack_link_hours: int = 72
 
 
+class ImagesConfig(_Strict):
+    """Photo and video checks (classifier alias ``images``)."""
+
+    #: origins (scheme://host:port) allowed besides each platform's media hosts — only for
+    #: the local fake platforms in tests and the demo; never needed in production
+    allow_origins: list[str] = Field(default_factory=list)
+
+
 class RetentionConfig(_Strict):
     raw_payload_days: int = 7
     text_days: int = 90
@@ -160,10 +168,11 @@ class Config(_Strict):
     admins: list[str] = Field(default_factory=list)
     locations: list[Location] = Field(default_factory=list)
     accounts: list[AccountConfig] = Field(default_factory=list)
-    classifiers: list[str] = Field(default_factory=lambda: ["default"])
+    classifiers: list[str] = Field(default_factory=lambda: ["default", "images"])
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    images: ImagesConfig = Field(default_factory=ImagesConfig)
     records: RecordsConfig = Field(default_factory=RecordsConfig)
 
     @model_validator(mode="after")

@@ -91,11 +91,35 @@ class Daemon:
         for _ in range(50):  # bounded so a flood cannot starve shutdown
             if self.stop_event.is_set():
                 break
+            self._prefetch_media()
             res = self._pipeline.process_pending(limit=self.batch_size)
             total += res.items
             if res.items == 0:
                 break
         return total
+
+    def _prefetch_media(self) -> None:
+        """Fetch and analyse the next batch's photos before the pipeline's transaction.
+
+        Downloads are slow and must not hold the batch's row locks; the image checks then
+        find their results cached. Bounded by a deadline: what is not ready in time is
+        finished inside the pipeline, within its own per-batch budget.
+        """
+        if not any(c.name.startswith("image_") for c in self.rt.classifiers):
+            return
+        from sqlmodel import select
+
+        from classifiers.images.runtime import shared_runtime
+        from monitor.models import Item
+        from monitor.types import ItemState
+
+        with session_scope(self.rt.engine) as session:
+            rows = session.exec(select(Item.media, Item.platform)
+                                .where(Item.state == ItemState.PENDING.value)
+                                .order_by(Item.id).limit(self.batch_size)).all()
+        wanted = [(media, platform) for media, platform in rows if media]
+        if wanted:
+            shared_runtime().prefetch(wanted, deadline=time.monotonic() + 60)
 
     def deliver(self) -> None:
         from monitor.outbox import deliver_due

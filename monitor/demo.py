@@ -55,7 +55,7 @@ def demo_config(server_url_accounts: list[dict[str, Any]], *, mailbox: Path, por
              "places": ["Brookside Park"]},
         ],
         "accounts": server_url_accounts,
-        "classifiers": classifiers or ["default"],
+        "classifiers": classifiers or ["default", "images"],
         "alerts": {"mailbox_file": str(mailbox), "escalation_minutes": 30},
     }
 

@@ -75,11 +75,26 @@ class Runtime:
 
     @cached_property
     def classifiers(self) -> list[Classifier]:
+        from monitor.consent import configure_images
         from monitor.db import session_scope
 
         with session_scope(self.engine) as session:
             context = setting_context(self.config, session)
+        configure_images(self.engine, allow_origins=tuple(self.config.images.allow_origins),
+                         extra_hosts={"wordpress": self._wordpress_hosts()})
         return build_classifiers(self.config.classifiers, context)
+
+    def _wordpress_hosts(self) -> tuple[str, ...]:
+        """A WordPress site serves its own media: its host joins the allow-list."""
+        from urllib.parse import urlsplit
+
+        hosts = []
+        for acc in self.config.accounts:
+            if acc.platform == "wordpress":
+                host = urlsplit(acc.base_url or acc.external_id).hostname
+                if host:
+                    hosts.append(host)
+        return tuple(hosts)
 
     def pipeline(self) -> Pipeline:
         return Pipeline(self.engine, self.config, self.classifiers, worker_id=self.worker)

@@ -70,6 +70,9 @@ def create_app(engine: Engine, config: Config, *, connector_factory: ConnectorFa
     from monitor.records.web import router as records_router  # complaints, packs, reports
 
     app.include_router(records_router)
+    from monitor.web_consent import router as consent_router  # check a post, photo consent
+
+    app.include_router(consent_router)
 
     @app.exception_handler(NotAuthenticated)
     async def _login_first(request: Request, exc: NotAuthenticated) -> Response:

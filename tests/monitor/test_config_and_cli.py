@@ -81,3 +81,30 @@ def test_init_then_status_shows_accounts_and_open_cases(tmp_path: Path) -> None:
     result = runner.invoke(app, ["status", "--config", str(cfg), "--db", db])
     assert result.exit_code == 0, result.output
     assert data["accounts"][0]["id"] in result.output and "open cases: critical 0" in result.output
+
+
+def _keys(model: type, prefix: str = "") -> list[str]:
+    from pydantic import BaseModel
+
+    out = []
+    for name, field in model.model_fields.items():  # type: ignore[attr-defined]
+        out.append(prefix + name)
+        ann = field.annotation
+        for sub in getattr(ann, "__args__", (ann,)):
+            if isinstance(sub, type) and issubclass(sub, BaseModel):
+                out += _keys(sub, prefix + name + ".")
+            for inner in getattr(sub, "__args__", ()):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    out += _keys(inner, prefix + name + ".")
+    return out
+
+
+def test_the_example_configuration_shows_every_key() -> None:
+    """Every configuration key appears in config/example.yaml, so the reference stays true."""
+    from monitor.config import Config
+
+    text = (REPO / "config" / "example.yaml").read_text()
+    missing = [k for k in _keys(Config) if not any(
+        line.lstrip(" -{").startswith(k.split(".")[-1] + ":") or f" {k.split('.')[-1]}:" in line
+        for line in text.splitlines())]
+    assert missing == []
