@@ -17,6 +17,7 @@ FAKES = {
     "tiktok": "TikTokFake",
     "wordpress": "WordPressFake",
     "tumblr": "TumblrFake",
+    "media": "MediaFake",  # the photo files behind the posts' media URLs
 }
 
 
