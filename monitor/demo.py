@@ -40,7 +40,7 @@ DEMO_USERS = [("dsl", "dsl", [], "dana"), ("oakfield", "setting_manager", ["oakf
 
 
 def demo_config(server_url_accounts: list[dict[str, Any]], *, mailbox: Path, port: int,
-                classifiers: list[str] | None = None) -> dict[str, Any]:
+                classifiers: list[str] | None = None, media_origin: str | None = None) -> dict[str, Any]:
     return {
         "organisation": "Sunflower Wrap Around Care",
         "review_url": f"http://127.0.0.1:{port or 8000}",
@@ -57,6 +57,8 @@ def demo_config(server_url_accounts: list[dict[str, Any]], *, mailbox: Path, por
         "accounts": server_url_accounts,
         "classifiers": classifiers or ["default", "images"],
         "alerts": {"mailbox_file": str(mailbox), "escalation_minutes": 30},
+        # the fake server serves the posts' photos on loopback: the one origin allowed
+        **({"images": {"allow_origins": [media_origin]}} if media_origin else {}),
     }
 
 
@@ -103,7 +105,7 @@ def run_demo(directory: Path, *, port: int = 8000, once: bool = False,
     data = load_demo(server)
     _say(f"simulated platforms on {server.url}: {len(data.posts)} posts, {len(data.comments)} comments")
     raw = demo_config(demo_accounts(server), mailbox=directory / "alerts.mbox", port=port,
-                      classifiers=classifiers)
+                      classifiers=classifiers, media_origin=server.url)
     (directory / "config.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     rt = Runtime(config=parse_config(raw, source="demo"), engine=make_engine(f"sqlite:///{db_path}"))
     migrate(rt.engine)
@@ -170,7 +172,7 @@ def _serve_web(rt: Runtime, port: int) -> str:
             s.add(user)
             s.flush()
             audit.append(s, actor="demo", action="user.created", subject_type="user",
-                         subject_id=user.id, detail={"username": username, "role": role})
+                         subject_id=str(user.id), detail={"username": username, "role": role})
             creds.append(f"{username} / {password}")
     serve_in_thread(rt, port=port)
     return (f"review page: http://127.0.0.1:{port}  — log in as " + "; ".join(creds))

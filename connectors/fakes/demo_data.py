@@ -10,6 +10,11 @@ of crafts) plus four that the monitor must catch:
 - ``press_threat``: a complaint threatening to go to the local paper and the BBC;
 - ``disclosure``: a parent relays a child's disclosure of abuse at the club.
 
+The posts' photos are served by the same fake server (``/media/{name}.jpg``, see
+``media.py``): ordinary activity pictures, plus three the photo checks must catch: a
+Star of the Week certificate with a child's full name and school on it (OCR), a photo
+whose EXIF carries GPS, and a "meet the team" photo with a face.
+
 All names are invented. Times are relative to ``now`` (the last 12 days), so the demo
 always looks fresh and sits inside the connectors' polling window.
 
@@ -22,10 +27,13 @@ always looks fresh and sits inside the connectors' polling window.
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.fakes import media
 from connectors.fakes.model import FakeWorld
 from connectors.fakes.server import FakePlatformServer
 
@@ -41,7 +49,10 @@ DEMO_ENV = {
 
 HOUR = 3600.0
 DAY = 24 * HOUR
-IMG = "https://images.example.org/demo/{}.jpg"
+#: A photo's name: ``load_demo`` turns it into the fake server's ``/media/{name}.jpg``
+#: (connectors/fakes/media.py), or into this placeholder host when given a bare world.
+IMG = "media:{}"
+IMG_PLACEHOLDER = "https://images.example.org/demo/{}.jpg"
 
 # (account key, hours ago, text, image or None, [comments])
 # comment: (author, minutes after the post, text, notable key or None, [replies])
@@ -87,7 +98,7 @@ POSTS: list[Post] = [
         ("Ryan Patel", 60, "The spooky one with the bat is amazing", None, []),
         ("Hannah Lee", 150, "Such a talented bunch", None, []),
     ]),
-    (OAK, 60, "Thank you to everyone who donated to our food bank collection — 14 crates!", None, [
+    (OAK, 60, "This week's Star of the Week certificate ⭐ Well done, superstar!", IMG.format("certificate-star-of-the-week"), [
         ("Sue Barker", 30, "Well done everyone, what a community", None, []),
         ("Mo Hussain", 75, "Amazing 👏", None, []),
     ]),
@@ -111,7 +122,7 @@ POSTS: list[Post] = [
             (CLUB, 25, "Yes Sophie, slots run until 7pm. Just book one on the portal.", None)]),
         ("Imran Khan", 100, "Looking forward to it", None, []),
     ]),
-    (BROOK, 150, "Den building in the woodland area today 🌳", IMG.format("den-building"), [
+    (BROOK, 150, "Den building in the woodland area today 🌳", IMG.format("den-building-gps"), [
         ("Holly Baker", 30, "Mine came home covered in mud and very happy", None, []),
         ("Gary Lewis", 90, "Best club ever according to my two", None, []),
         ("Zoe Adams", 120, "Thanks Mr Daniel for getting stuck in!", None, []),
@@ -134,7 +145,7 @@ POSTS: list[Post] = [
         ("mum_of_three_uk", 40, "Gorgeous!", None, []),
         ("daddydaycare88", 100, "My daughter made the rainbow one 🌈", None, []),
     ]),
-    (IG, 210, "Meet the team: Hannah has been a playworker at Oakfield for 6 years 💛", IMG.format("meet-hannah"), [
+    (IG, 210, "Meet the team: Hannah has been a playworker at Oakfield for 6 years 💛", IMG.format("face-meet-hannah"), [
         ("jess.outdoors", 30, "Hannah is the best!", None, []),
         ("sam_k_1984", 90, "My son adores her", None, []),
     ]),
@@ -177,12 +188,20 @@ def load_demo(server: FakePlatformServer | FakeWorld, *, now: float | None = Non
     world = server.world if isinstance(server, FakePlatformServer) else server
     now = time.time() if now is None else now
     out = DemoData()
+    names = [image.removeprefix("media:") for *_, image, _ in POSTS if image]
+    photo: Callable[[str], str]
+    if isinstance(server, FakePlatformServer):
+        media.warm(names)  # render the photo files now, not under the world's lock later
+        photo = functools.partial(media.media_url, server.url)
+    else:
+        photo = IMG_PLACEHOLDER.format
     for platform, acc_id, name, handle in ACCOUNTS.values():
         world.add_account(platform, acc_id, name=name, handle=handle)
     for key, hours_ago, text, image, comments in POSTS:
         platform, acc_id, acc_name, handle = ACCOUNTS[key]
         created = now - hours_ago * HOUR
-        post = world.add_post(platform, acc_id, text, created=created, media_url=image)
+        url = photo(image.removeprefix("media:")) if image else None
+        post = world.add_post(platform, acc_id, text, created=created, media_url=url)
         out.posts.append(post.id)
         for author, minutes, ctext, notable, replies in comments:
             c_at = min(created + minutes * 60, now - 60)

@@ -29,7 +29,7 @@ from connectors.fakes.server import FakeRequest, FakeResponse, PlatformFake, Rou
 
 #: Where the demo's GPS photos "were taken" (a park in Oakfield, roughly: invented).
 GPS_POSITION = (52.2053, 0.1218)
-CERTIFICATE_LINES = ("Star of the Week", "Ella Robinson", "Oakfield Primary")
+CERTIFICATE_LINES = ("Star of the Week", "Ella Robinson, Year 2", "Oakfield Primary School")
 
 _cache: dict[str, bytes] = {}
 _cache_lock = threading.Lock()
