@@ -115,6 +115,8 @@ class EncoderRuntime:
         self.session = ort.InferenceSession(str(directory / "model.int8.onnx"), opts,
                                             providers=["CPUExecutionProvider"])
         self.tokenizer = make_tokenizer(directory / "tokenizer.json")
+        self._tok_unpadded = make_tokenizer(directory / "tokenizer.json")
+        self._tok_unpadded.no_padding()
         self._lock = threading.Lock()
         self._memo_key: tuple[tuple[str, str | None], ...] | None = None
         self._memo: list[EncoderResult] = []
@@ -132,16 +134,25 @@ class EncoderRuntime:
     def _run(self, pairs: Sequence[tuple[str, str | None]]) -> list[EncoderResult]:
         norms = [normalise(t) for t, _ in pairs]
         inputs = [encoder_input(n, c) for n, (_, c) in zip(norms, pairs)]
-        order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]) if isinstance(
-            inputs[i], str) else len(inputs[i][0]) + len(inputs[i][1]))
+        # Tokenise everything once, unpadded, then batch by token count and pad each batch
+        # only to its own longest item: sorting by characters left a third of the tokens
+        # fed to the model as padding.
+        all_encs = self._tok_unpadded.encode_batch(inputs)
+        order = sorted(range(len(inputs)), key=lambda i: len(all_encs[i].ids))
         results: list[EncoderResult | None] = [None] * len(inputs)
         for b in range(0, len(order), BATCH):
             idx = order[b:b + BATCH]
-            encs = self.tokenizer.encode_batch([inputs[i] for i in idx])
-            ids = np.array([e.ids for e in encs], dtype=np.int64)
-            feeds = {"input_ids": ids,
-                     "attention_mask": np.array([e.attention_mask for e in encs], dtype=np.int64),
-                     "token_type_ids": np.array([e.type_ids for e in encs], dtype=np.int64)}
+            encs = [all_encs[i] for i in idx]
+            width = max(len(e.ids) for e in encs)
+            ids = np.zeros((len(encs), width), dtype=np.int64)
+            mask = np.zeros((len(encs), width), dtype=np.int64)
+            types = np.zeros((len(encs), width), dtype=np.int64)
+            for r, e in enumerate(encs):
+                n = len(e.ids)
+                ids[r, :n] = e.ids
+                mask[r, :n] = 1
+                types[r, :n] = e.type_ids
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
             sent, tok = self.session.run(None, feeds)
             sent_p = _sigmoid(sent).tolist()
             # token heads for the whole batch at once: the best type, its probability and

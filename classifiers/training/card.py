@@ -90,6 +90,14 @@ def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
         "adds the roster, configured places, \"my/our <Name>\" and a public-figure list; "
         "personal data adds exact rules for phones, e-mails, postcodes and addresses.",
         "",
+        "## Run time",
+        "Items are normalised, tokenised once without padding, sorted by token count and run "
+        "64 at a time, each batch padded only to its own longest item; the graph's repeated "
+        "attention-mask and NaN-guard nodes are removed after export (`export.simplify_attention`, "
+        "outputs unchanged). The int8 graph quantises activations per batch, so an item's "
+        "scores move slightly (mean 0.02, up to ~0.15) with its batch-mates; thresholds are "
+        "therefore calibrated with exactly this batching. Speed: `safeguard bench classify`.",
+        "",
         "## Data",
         "See `classifiers/training/DATA.md`: domain `train` (minus a 15% calibration slice), "
         "hand-written template data with evasion copies, TweetEval offensive and hate train "

@@ -17,13 +17,13 @@ from tests.classifiers.conftest import DOMAIN_DEV, SHARED_DATA
 ARTEFACTS = ARTEFACT_DIR.parent
 
 # measured on domain dev (see MODEL_CARD.md), minus a small margin
-FLOOR_SAFEGUARDING_RECALL = 0.89  # measured 0.923
-FLOOR_CHILD_RECALL = 0.90  # measured 0.941
-FLOOR_CHILD_SPAN_RECALL = 0.87  # measured 0.902
-FLOOR_MACRO_F1 = 0.78  # measured 0.808
-CEILING_FALSE_ALARMS = 0.09  # measured 0.070
+FLOOR_SAFEGUARDING_RECALL = 0.89  # measured 0.923 (unchanged)
+FLOOR_CHILD_RECALL = 0.93  # measured 0.961 (was 0.941)
+FLOOR_CHILD_SPAN_RECALL = 0.89  # measured 0.925 (was 0.902)
+FLOOR_MACRO_F1 = 0.78  # measured 0.799 (was 0.808: token-count batching + recalibration)
+CEILING_FALSE_ALARMS = 0.08  # measured 0.061 (was 0.070)
 FLOOR_EVASION_LABEL_RECALL = 0.80  # measured 0.889 (16 dev items)
-FLOOR_TWEETEVAL_OFFENSIVE = 0.75  # measured 0.772
+FLOOR_TWEETEVAL_OFFENSIVE = 0.76  # measured 0.784 (was 0.772)
 
 
 def test_artefacts_are_small_and_have_model_cards() -> None:
