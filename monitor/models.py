@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from monitor.clock import utcnow
@@ -75,6 +75,11 @@ class Item(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("platform", "external_id"),
         Index("ix_item_state", "state"),
+        # The pipeline claims the oldest PENDING items in id order; without this partial
+        # index PostgreSQL walks past every DONE item on each claim (65 ms per claim at
+        # 100,000 items). It only holds the backlog, so it stays small.
+        Index("ix_item_pending", "id", postgresql_where=text("state = 'pending'"),
+              sqlite_where=text("state = 'pending'")),
         Index("ix_item_account", "account_id"),
         Index("ix_item_author_handle", "author_handle"),
     )

@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlalchemy import insert, update
+from sqlalchemy import insert, literal, update
 from sqlmodel import Session, col, select
 
 from classifiers.base import Classifier, ClassifierInput, Detection
@@ -33,6 +33,7 @@ from monitor.db import session_scope
 from monitor.models import Account, Alert, Case, Finding, Item
 from monitor.policy import Assessment, assess
 from monitor.routing import recipients
+from monitor.store import by_external_ids
 from monitor.types import AlertStatus, AuthorRole, CaseStatus, Category, ItemKind, ItemState, Severity
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,9 @@ class Pipeline:
 
     def _claim(self, session: Session, limit: int) -> list[Any]:
         """Rows (not ORM objects: a batch is read and written in bulk) of PENDING items."""
-        stmt = (select(*self._COLUMNS).where(Item.state == ItemState.PENDING.value)
+        # The state is written as a literal so that the planner can use the partial index
+        # ix_item_pending (a bound parameter cannot prove its WHERE clause).
+        stmt = (select(*self._COLUMNS).where(col(Item.state) == literal(ItemState.PENDING.value, literal_execute=True))
                 .order_by(col(Item.id)).limit(limit))
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
@@ -93,9 +96,8 @@ class Pipeline:
         for platform, ext in wanted:
             by_platform.setdefault(platform, []).append(ext)  # type: ignore[arg-type]
         for platform, exts in by_platform.items():
-            for p in session.exec(select(Item.external_id, Item.text).where(
-                    Item.platform == platform, col(Item.external_id).in_(exts))):
-                parents[(platform, p[0])] = p[1]
+            for ext, text in by_external_ids(session, platform, exts, (Item.external_id, Item.text)):
+                parents[(platform, ext)] = text
         return {i.id: parents.get((i.platform, i.parent_external_id or "")) for i in items}  # type: ignore[misc]
 
     # -- classification ---------------------------------------------------------------
@@ -143,6 +145,7 @@ class Pipeline:
             events: list[tuple[str, str, str, str, dict | None]] = []
             findings: list[dict[str, Any]] = []
             done_ids: list[int] = []
+            flagged: list[tuple[Any, Assessment]] = []
             for item, inp, dets in zip(items, inputs, detections, strict=True):
                 res.items += 1
                 if dets is None:
@@ -164,15 +167,18 @@ class Pipeline:
                         "spans": [sp.as_dict() for sp in d.spans], "created_at": now})
                 assessment = assess([d for _, d in dets], inp, self.config.policy)
                 if assessment is not None:
-                    self._open_or_update_case(session, item, accounts.get(item.account_id),
-                                              assessment, res, events, now)
+                    flagged.append((item, assessment))
                 done_ids.append(item.id)
+            if flagged:
+                self._open_or_update_cases(session, flagged, accounts, res, events, now)
             if findings:
                 session.execute(insert(Finding), findings)
                 res.findings = len(findings)
             for i in range(0, len(done_ids), 500):
+                # plain UPDATE: no ORM object holds these rows, nothing to synchronise
                 session.exec(update(Item).where(col(Item.id).in_(done_ids[i:i + 500]))  # type: ignore[call-overload]
-                             .values(state=ItemState.DONE.value))
+                             .values(state=ItemState.DONE.value)
+                             .execution_options(synchronize_session=False))
             events.append((self.actor, "items.classified", "batch", str(items[0].id),
                            {"items": res.items, "findings": res.findings,
                             "classifiers": {c.name: c.version for c in self.classifiers}}))
@@ -180,46 +186,64 @@ class Pipeline:
         metrics.pipeline_batch(findings, events, res.items)  # after the commit: counted once
         return res
 
-    def _open_or_update_case(self, session: Session, item: Any, account: Account | None,
-                             a: Assessment, res: ProcessResult,
-                             events: list[tuple[str, str, str, str, dict | None]], now) -> None:  # type: ignore[no-untyped-def]
-        case = session.exec(select(Case).where(Case.item_id == item.id)).first()
-        location = account.location_id if account else None
-        cats = [c.value for c in a.categories]
-        if case is None:
-            case = Case(item_id=item.id, item_version=item.version, account_id=item.account_id,  # type: ignore[arg-type]
-                        location_id=location, platform=item.platform, severity=a.severity.value,
-                        categories=cats, status=CaseStatus.NEW.value, opened_at=now, updated_at=now)
-            session.add(case)
+    def _open_or_update_cases(self, session: Session, flagged: list[tuple[Any, Assessment]],
+                              accounts: dict[str, Account], res: ProcessResult,
+                              events: list[tuple[str, str, str, str, dict | None]], now) -> None:  # type: ignore[no-untyped-def]
+        """Open a case per newly flagged item, or update the item's case; queue alerts.
+
+        Cases are read and inserted for the whole batch at once (one SELECT, one
+        multi-row INSERT … RETURNING): one round trip per case capped the pipeline at
+        about 3,000 items/s on PostgreSQL when one item in fifty was flagged.
+        """
+        existing = {c.item_id: c for c in session.exec(select(Case).where(
+            col(Case.item_id).in_([item.id for item, _ in flagged])))}
+        opened: dict[int, Case] = {}
+        for item, a in flagged:
+            if item.id in existing:
+                continue
+            account = accounts.get(item.account_id)
+            opened[item.id] = Case(
+                item_id=item.id, item_version=item.version, account_id=item.account_id,
+                location_id=account.location_id if account else None, platform=item.platform,
+                severity=a.severity.value, categories=[c.value for c in a.categories],
+                status=CaseStatus.NEW.value, opened_at=now, updated_at=now)
+        if opened:
+            session.add_all(opened.values())
             session.flush()
-            res.cases_opened += 1
-            reason = "new_case"
-            events.append((self.actor, "case.opened", "case", str(case.id),
-                           {"item": item.id, "version": item.version, "severity": a.severity.value,
-                            "categories": cats}))
-        else:
-            old_sev = Severity(case.severity)
-            new_cats = sorted(set(case.categories) | set(cats))
-            raised = a.severity.rank > old_sev.rank or set(cats) - set(case.categories)
-            reopened = not CaseStatus(case.status).is_open
-            case.item_version = item.version
-            case.categories = new_cats
-            case.severity = Severity.highest(old_sev, a.severity).value
-            case.updated_at = now
-            if reopened:
-                case.status = CaseStatus.NEW.value
-                case.closed_at = None
-            session.add(case)
-            res.cases_updated += 1
-            events.append((self.actor, "case.reopened" if reopened else "case.updated", "case",
-                           str(case.id), {"item": item.id, "version": item.version,
-                                          "severity": case.severity, "categories": new_cats}))
-            if not (raised or reopened):
-                res.case_ids.append(case.id)  # type: ignore[arg-type]
-                return
-            reason = "updated"
-        res.case_ids.append(case.id)  # type: ignore[arg-type]
-        self._queue_alerts(session, case, item, a, reason, res, events, now)
+        for item, a in flagged:
+            cats = [c.value for c in a.categories]
+            case = opened.get(item.id)
+            if case is not None:
+                res.cases_opened += 1
+                reason = "new_case"
+                events.append((self.actor, "case.opened", "case", str(case.id),
+                               {"item": item.id, "version": item.version,
+                                "severity": a.severity.value, "categories": cats}))
+            else:
+                case = existing[item.id]
+                old_sev = Severity(case.severity)
+                new_cats = sorted(set(case.categories) | set(cats))
+                raised = a.severity.rank > old_sev.rank or set(cats) - set(case.categories)
+                reopened = not CaseStatus(case.status).is_open
+                case.item_version = item.version
+                case.categories = new_cats
+                case.severity = Severity.highest(old_sev, a.severity).value
+                case.updated_at = now
+                if reopened:
+                    case.status = CaseStatus.NEW.value
+                    case.closed_at = None
+                session.add(case)
+                res.cases_updated += 1
+                events.append((self.actor, "case.reopened" if reopened else "case.updated",
+                               "case", str(case.id),
+                               {"item": item.id, "version": item.version,
+                                "severity": case.severity, "categories": new_cats}))
+                if not (raised or reopened):
+                    res.case_ids.append(case.id)  # type: ignore[arg-type]
+                    continue
+                reason = "updated"
+            res.case_ids.append(case.id)  # type: ignore[arg-type]
+            self._queue_alerts(session, case, item, a, reason, res, events, now)
 
     def _queue_alerts(self, session: Session, case: Case, item: Any, a: Assessment, reason: str,
                       res: ProcessResult, events: list[tuple[str, str, str, str, dict | None]],

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import tuple_
+from sqlalchemy import cast as sa_cast, tuple_
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select, update
 
@@ -158,6 +158,32 @@ def _insert_ignore(session: Session, table: Any, rows: list[dict[str, Any]],
     return []
 
 
+def by_external_ids(session: Session, platform: str, external_ids: list[str],
+                    columns: tuple[Any, ...], chunk: int = 1000) -> list[Any]:
+    """Rows of ``columns`` for the items of ``platform`` with these external ids.
+
+    Why not ``external_id IN (…)``? On PostgreSQL, a table that grew quickly has stale
+    statistics and the planner then scans every item of the platform, testing each against
+    the 1,000-element list: at 100,000 items each lookup took 0.7 s. Joining an ``unnest``
+    of one array parameter makes it one unique-index probe per id, whatever the statistics.
+    """
+    out: list[Any] = []
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import String, func
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        for i in range(0, len(external_ids), chunk):
+            wanted = func.unnest(sa_cast(external_ids[i:i + chunk], ARRAY(String))) \
+                .table_valued("ext").render_derived(name="wanted")
+            out.extend(session.exec(select(*columns).join(  # type: ignore[call-overload]
+                wanted, (Item.platform == platform) & (col(Item.external_id) == wanted.c.ext))))
+        return out
+    for i in range(0, len(external_ids), chunk):
+        out.extend(session.exec(select(*columns).where(  # type: ignore[call-overload]
+            Item.platform == platform, col(Item.external_id).in_(external_ids[i:i + chunk]))))
+    return out
+
+
 def ingest_batch(session: Session, *, account_id: str, platform: str, batch: Batch,
                  actor: str = "system", now: datetime | None = None,
                  raw_days: int | None = 7) -> IngestResult:
@@ -176,14 +202,10 @@ def ingest_batch(session: Session, *, account_id: str, platform: str, batch: Bat
     rows = {ext: _row(it, account_id=account_id, platform=platform, now=now, raw_days=raw_days)
             for ext, it in latest.items()}
     existing: dict[str, tuple[int, str, int, bool]] = {}
-    keys = list(rows)
-    for i in range(0, len(keys), 1000):
-        chunk = keys[i:i + 1000]
-        for item_id, ext, h, ver, hidden in session.exec(
-            select(Item.id, Item.external_id, Item.content_hash, Item.version, Item.hidden)
-            .where(Item.platform == platform, col(Item.external_id).in_(chunk))
-        ):
-            existing[ext] = (item_id, h, ver, hidden)  # type: ignore[assignment]
+    for item_id, ext, h, ver, hidden in by_external_ids(
+            session, platform, list(rows),
+            (Item.id, Item.external_id, Item.content_hash, Item.version, Item.hidden)):
+        existing[ext] = (item_id, h, ver, hidden)
 
     new_rows = [r for ext, r in rows.items() if ext not in existing]
     ids: dict[str, int] = {}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 15:49:49.483386
+Create Date: 2026-11-27 03:13:54.715681
 """
 from alembic import op
 import sqlalchemy as sa
@@ -132,6 +132,7 @@ def upgrade() -> None:
     with op.batch_alter_table('item', schema=None) as batch_op:
         batch_op.create_index('ix_item_account', ['account_id'], unique=False)
         batch_op.create_index('ix_item_author_handle', ['author_handle'], unique=False)
+        batch_op.create_index('ix_item_pending', ['id'], unique=False, postgresql_where=sa.text("state = 'pending'"), sqlite_where=sa.text("state = 'pending'"))
         batch_op.create_index('ix_item_state', ['state'], unique=False)
 
     op.create_table('syncstate',
@@ -377,6 +378,7 @@ def downgrade() -> None:
     op.drop_table('syncstate')
     with op.batch_alter_table('item', schema=None) as batch_op:
         batch_op.drop_index('ix_item_state')
+        batch_op.drop_index('ix_item_pending', postgresql_where=sa.text("state = 'pending'"), sqlite_where=sa.text("state = 'pending'"))
         batch_op.drop_index('ix_item_author_handle')
         batch_op.drop_index('ix_item_account')
 
