@@ -19,7 +19,6 @@ from sqlmodel import Field, SQLModel
 from monitor.clock import utcnow
 from monitor.types import AlertStatus, CaseStatus, ItemState
 
-
 #: 64-bit ids on PostgreSQL; on SQLite only INTEGER PRIMARY KEY auto-increments.
 BigInt = BigInteger().with_variant(Integer(), "sqlite")
 

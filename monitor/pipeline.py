@@ -20,21 +20,29 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.engine import Engine
 from sqlalchemy import insert, literal, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from classifiers.base import Classifier, ClassifierInput, Detection
 from monitor import audit, metrics
-from monitor.logsafe import describe
 from monitor.clock import utcnow
 from monitor.config import Config
 from monitor.db import session_scope
+from monitor.logsafe import describe
 from monitor.models import Account, Alert, Case, Finding, Item
 from monitor.policy import Assessment, assess
 from monitor.routing import recipients
 from monitor.store import by_external_ids
-from monitor.types import AlertStatus, AuthorRole, CaseStatus, Category, ItemKind, ItemState, Severity
+from monitor.types import (
+    AlertStatus,
+    AuthorRole,
+    CaseStatus,
+    Category,
+    ItemKind,
+    ItemState,
+    Severity,
+)
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3

@@ -19,7 +19,8 @@ from sqlalchemy.engine import Engine
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from monitor.db import make_engine, migrate  # noqa: E402
+from connectors.fakes.server import FakePlatformServer
+from monitor.db import make_engine, migrate
 
 PG_BASE = os.environ.get("SAFEGUARD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parents[1]
@@ -96,3 +97,13 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     migrate(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def server() -> Iterator[FakePlatformServer]:
+    """A fake of every platform API, over real HTTP on loopback (connectors/fakes)."""
+    srv = FakePlatformServer().start()
+    try:
+        yield srv
+    finally:
+        srv.stop()

@@ -56,15 +56,6 @@ def drain(connector: Connector, cursors: Mapping[str, str | None] | None = None
 
 
 @pytest.fixture
-def server() -> Iterator[FakePlatformServer]:
-    srv = FakePlatformServer().start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
-
-
-@pytest.fixture
 def http() -> Iterator[httpx.Client]:
     with httpx.Client() as client:
         yield client

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from connectors.fakes.server import FakePlatformServer
 from monitor.models import AuditEvent, Case, Item, Takedown
 from tests.web import factories
 from tests.web.conftest import build_app
 from tests.web.fake_platform import connector_factory, flagged_comment
-
-
-@pytest.fixture
-def server() -> Iterator[FakePlatformServer]:
-    srv = FakePlatformServer().start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture
