@@ -77,6 +77,17 @@ _SLOTS: dict[str, Any] = {
     "health": lambda r: r.choice(V.HEALTH),
     "n": lambda r: str(r.randrange(2, 40)),
     "emoji": lambda r: r.choice(["", "", " 😡", " 🙄", " 😂", " 😍", " 👏", " 🤬", " 😢", " x"]),
+    # third batch (TEMPLATES_V3); slots above are unchanged, so v1 fills are unchanged
+    "pet": lambda r: r.choice(V.PETS),
+    "petkind": lambda r: r.choice(V.PET_KINDS),
+    "character": lambda r: r.choice(V.CHARACTERS),
+    "day": lambda r: r.choice(V.DAYS),
+    "ahealth": lambda r: r.choice(V.ADULT_HEALTH),
+    "discipline": lambda r: r.choice(V.DISCIPLINE),
+    "court": lambda r: r.choice(V.COURT),
+    "issue": lambda r: r.choice(V.ISSUES),
+    "outlet": lambda r: r.choice(V.OUTLETS),
+    "money": lambda r: f"£{r.randrange(12, 400)}",
 }
 
 

@@ -77,3 +77,54 @@ POSTCODES = ["HX4 9QT", "LS12 3AB", "B15 2TT", "M14 5RD", "S10 2HP", "NE6 1XX", 
 HEALTH = ["epilepsy", "type 1 diabetes", "ADHD", "severe anxiety", "a heart condition",
           "bipolar", "depression", "cancer treatment", "MS", "an eating disorder", "autism",
           "a nut allergy"]
+
+# ---- third batch (TEMPLATES_V3, mix ``v6``). New lists only: the lists above are left
+# exactly as they were, so the ``v1`` mix draws the same fills as before.
+PETS = """Biscuit|Pickle|Nugget|Peanut|Waffles|Pudding|Sprout|Fudge|Pepper|Custard|Toffee|
+Crumble|Bramble|Luna|Max|Teddy|Milo|Rosie|Buster|Coco|Ziggy|Percy|Doris|Kevin""".replace(
+    "\n", "").split("|")
+PET_KINDS = ["guinea pig", "hamster", "rabbit", "tortoise", "class fish", "stick insect",
+             "dog", "cat", "bearded dragon", "chickens"]
+CHARACTERS = ["the Gruffalo", "Peppa Pig", "Paddington", "Matilda", "Elsa", "Spider-Man",
+              "Bluey and Bingo", "Mr Tumble", "Harry Potter", "the Very Hungry Caterpillar",
+              "Horrid Henry", "Tracy Beaker", "Stick Man", "Supertato", "Zog", "Pikachu",
+              "Tom Daley", "Joe Wicks", "Bukayo Saka", "Mary Earps", "the Lionesses",
+              "David Attenborough", "Julia Donaldson", "Jacqueline Wilson"]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+ADULT_HEALTH = ["MS", "long covid", "postnatal depression", "breast cancer",
+                "a hip replacement", "endometriosis", "a slipped disc", "Crohn's",
+                "gallstones", "fibromyalgia", "a mini stroke", "kidney failure",
+                "panic attacks", "sciatica", "a bad back", "shingles", "arthritis",
+                "a brain tumour", "an underactive thyroid", "PTSD", "a breakdown", "lupus"]
+DISCIPLINE = ["got a written warning", "is on a final warning", "has been suspended",
+              "is up for a disciplinary", "got sacked for gross misconduct",
+              "was let go after an investigation", "is on gardening leave",
+              "had a grievance raised against her", "failed her probation",
+              "got demoted", "is off on a sick note while they investigate"]
+COURT = ["in the family court", "going through mediation over the kids",
+         "in a custody dispute", "waiting on a contact hearing", "back in court over access",
+         "fighting over residency", "sorting out a child arrangements order",
+         "going through a messy divorce", "in a battle over who has the kids at Christmas"]
+ISSUES = ["nobody has answered my emails for two weeks",
+          "I was charged twice for the same week",
+          "the club shut early and nobody told us",
+          "my son's inhaler was left in his bag all week",
+          "my daughter was left waiting outside on her own at pick up",
+          "the staff spend the whole session on their phones",
+          "the kids were given cold toast for tea again",
+          "the manager promised to call me back and never did",
+          "my booking was cancelled the night before",
+          "my refund still hasn't arrived after six weeks",
+          "nobody told me my son had been sick",
+          "the wrong medicine form was used for my daughter",
+          "my son came home with someone else's coat and his has vanished",
+          "the holiday club trip was cancelled and we were still charged",
+          "they changed the prices halfway through the term",
+          "the parent app has taken my money twice and nobody will fix it",
+          "my child was told off in front of everyone for something he didn't do",
+          "nobody was on the gate when I arrived",
+          "my daughter's packed lunch was thrown away",
+          "the kids were sat in front of a telly all afternoon"]
+OUTLETS = ["Ofsted", "the local paper", "my MP", "the council", "Trading Standards",
+           "my solicitor", "Google reviews", "every mums' group in town", "the Echo",
+           "the BBC", "TikTok", "Mumsnet", "the ombudsman"]
