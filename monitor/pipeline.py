@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, literal, update
+from sqlalchemy import BigInteger, any_, bindparam, insert, literal, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -182,17 +183,31 @@ class Pipeline:
             if findings:
                 session.execute(insert(Finding), findings)
                 res.findings = len(findings)
-            for i in range(0, len(done_ids), 500):
-                # plain UPDATE: no ORM object holds these rows, nothing to synchronise
-                session.exec(update(Item).where(col(Item.id).in_(done_ids[i:i + 500]))  # type: ignore[call-overload]
-                             .values(state=ItemState.DONE.value)
-                             .execution_options(synchronize_session=False))
+            self._mark_done(session, done_ids)
             events.append((self.actor, "items.classified", "batch", str(items[0].id),
                            {"items": res.items, "findings": res.findings,
                             "classifiers": {c.name: c.version for c in self.classifiers}}))
             audit.append_many(session, events, at=now)
         metrics.pipeline_batch(findings, events, res.items)  # after the commit: counted once
         return res
+
+    @staticmethod
+    def _mark_done(session: Session, ids: list[int]) -> None:
+        """One plain UPDATE (no ORM object holds these rows, nothing to synchronise).
+
+        On PostgreSQL the ids go as one array parameter: an ``IN`` of 500 placeholders is
+        re-parsed by the driver on every batch.
+        """
+        if not ids:
+            return
+        stmt = update(Item).values(state=ItemState.DONE.value).execution_options(
+            synchronize_session=False)
+        if session.get_bind().dialect.name == "postgresql":
+            session.exec(stmt.where(col(Item.id) == any_(  # type: ignore[call-overload]
+                bindparam("done", ids, type_=ARRAY(BigInteger)))))
+            return
+        for i in range(0, len(ids), 500):
+            session.exec(stmt.where(col(Item.id).in_(ids[i:i + 500])))  # type: ignore[call-overload]
 
     def _open_or_update_cases(self, session: Session, flagged: list[tuple[Any, Assessment]],
                               accounts: dict[str, Account], res: ProcessResult,
