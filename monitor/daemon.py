@@ -111,11 +111,10 @@ class Daemon:
 
         from classifiers.images.runtime import shared_runtime
         from monitor.models import Item
-        from monitor.types import ItemState
+        from monitor.pipeline import is_pending
 
         with session_scope(self.rt.engine) as session:
-            rows = session.exec(select(Item.media, Item.platform)
-                                .where(Item.state == ItemState.PENDING.value)
+            rows = session.exec(select(Item.media, Item.platform).where(is_pending())
                                 .order_by(Item.id).limit(self.batch_size)).all()
         wanted = [(media, platform) for media, platform in rows if media]
         if wanted:
@@ -179,7 +178,7 @@ class Daemon:
         def run() -> None:
             try:
                 fn()
-            except Exception:  # noqa: BLE001 - a failing job is logged and tried next tick
+            except Exception:
                 log.exception("job %s failed", fn.__name__)
         run.__name__ = fn.__name__
         return run

@@ -74,6 +74,12 @@ def classifier_input(item: Any, *, context: str | None, location: str | None) ->
     )
 
 
+def is_pending() -> Any:
+    """``item.state = 'pending'`` with the state as a literal, not a bound parameter, so
+    that PostgreSQL's planner can prove the partial index ``ix_item_pending`` applies."""
+    return col(Item.state) == literal(ItemState.PENDING.value, literal_execute=True)
+
+
 class Pipeline:
     def __init__(self, engine: Engine, config: Config, classifiers: Sequence[Classifier], *,
                  worker_id: str = "daemon") -> None:
@@ -90,10 +96,7 @@ class Pipeline:
 
     def _claim(self, session: Session, limit: int) -> list[Any]:
         """Rows (not ORM objects: a batch is read and written in bulk) of PENDING items."""
-        # The state is written as a literal so that the planner can use the partial index
-        # ix_item_pending (a bound parameter cannot prove its WHERE clause).
-        stmt = (select(*self._COLUMNS).where(col(Item.state) == literal(ItemState.PENDING.value, literal_execute=True))
-                .order_by(col(Item.id)).limit(limit))
+        stmt = select(*self._COLUMNS).where(is_pending()).order_by(col(Item.id)).limit(limit)
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         return list(session.exec(stmt).all())
