@@ -125,8 +125,19 @@ def _blaze_model_path() -> str | None:
     return None
 
 
-@lru_cache(maxsize=1)
+_load_lock = threading.Lock()
+
+
 def _blaze() -> tuple[Any, np.ndarray] | None:
+    """The loaded detector, loaded once. OpenCV's TFLite importer is not safe to run in
+    two threads at once (the media workers start together): a racing second load failed
+    with "Unsupported operator type RELU", so loading is serialised."""
+    with _load_lock:
+        return _load_blaze()
+
+
+@lru_cache(maxsize=1)
+def _load_blaze() -> tuple[Any, np.ndarray] | None:
     path = _blaze_model_path()
     if path is None:
         import logging

@@ -90,6 +90,31 @@ def test_the_face_detector_finds_the_sample_faces() -> None:
     assert detect_faces(images.plain_scene(8)) == [] and detect_faces(images.certificate()) == []
 
 
+def test_the_media_workers_can_load_the_face_detector_together() -> None:
+    """The daemon's media workers start at once; each finds the face (the detector is
+    loaded once, under a lock: OpenCV's TFLite importer failed when two threads raced)."""
+    import threading
+
+    from classifiers.images import faces as faces_module
+
+    faces_module._load_blaze.cache_clear()
+    start, found, errors = threading.Barrier(4), [], []
+
+    def worker() -> None:
+        start.wait()
+        try:
+            found.append(len(detect_faces(images.astronaut())))
+        except Exception as err:  # noqa: BLE001 - the assertion below reports it
+            errors.append(repr(err))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and found == [1, 1, 1, 1]
+
+
 def test_faces_in_an_official_post_without_consent_are_flagged_with_regions(media_server, served) -> None:  # type: ignore[no-untyped-def]
     """No consent record for this picture: child_identification, one region per face."""
     [d] = ImageFacesClassifier(runtime=make_runtime(media_server)).classify(post(served["group"]))
