@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,10 +51,31 @@ def content_hash(text: str, media: list[dict[str, Any]]) -> str:
     return h.hexdigest()
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _clean_text(value: str) -> str:
-    # PostgreSQL rejects NUL in text; lone surrogates cannot be encoded. Nothing else is
-    # changed: the reviewer must see exactly what was posted (it is escaped on display).
-    return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+    # PostgreSQL rejects NUL in text; a lone surrogate cannot be encoded at all. Both become
+    # U+FFFD. Nothing else is changed: the reviewer must see exactly what was posted (it is
+    # escaped on display).
+    value = value.replace("\x00", "\ufffd")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = _LONE_SURROGATE.sub("\ufffd", value)
+    return value
+
+
+def _clean_json(value: Any) -> Any:
+    """A platform's raw payload with every string cleaned as above (keys too): one NUL in a
+    payload would otherwise fail the whole batch on PostgreSQL."""
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, dict):
+        return {_clean_text(str(k)): _clean_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean_json(v) for v in value]
+    return value
 
 
 def _short(value: Any) -> str | None:
@@ -70,6 +92,8 @@ def validate_item(it: Any) -> str | None:
         return "missing external_id"
     if len(it.external_id) > MAX_FIELD:
         return "external_id too long"
+    if _clean_text(it.external_id) != it.external_id:
+        return "external_id holds NUL or an unencodable character"
     if not isinstance(it.text, str):
         return f"text is {type(it.text).__name__}, not str"
     try:
@@ -84,7 +108,7 @@ def validate_item(it: Any) -> str | None:
 def _row(it: FetchedItem, *, account_id: str, platform: str, now: datetime,
          raw_days: int | None) -> dict[str, Any]:
     text = _clean_text(it.text)
-    media = [{"url": m.url, "type": m.type, "id": m.id} for m in it.media]
+    media = _clean_json([{"url": m.url, "type": m.type, "id": m.id} for m in it.media])
     keep_raw = it.raw is not None and raw_days is not None and raw_days > 0
     return {
         "platform": platform,
@@ -107,7 +131,7 @@ def _row(it: FetchedItem, *, account_id: str, platform: str, now: datetime,
         "attempts": 0,
         "hidden": bool(it.hidden),
         "removed": False,
-        "raw": it.raw if keep_raw else None,
+        "raw": _clean_json(it.raw) if keep_raw else None,
         "raw_expires_at": now + timedelta(days=raw_days) if keep_raw and raw_days else None,
     }
 

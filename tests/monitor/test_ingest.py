@@ -76,3 +76,28 @@ def test_hostile_text_is_stored_exactly_except_nul(engine) -> None:  # type: ign
     with session_scope(engine) as s:
         stored = s.exec(select(Item.text)).one()
     assert stored == text.replace("\x00", "\ufffd")
+
+
+def test_emoji_lone_surrogates_and_odd_payloads_round_trip(engine) -> None:  # type: ignore[no-untyped-def]
+    """Astral-plane emoji and quotes survive exactly; a lone surrogate (undecodable) becomes
+    U+FFFD; a raw payload holding NUL and a lone surrogate is stored without failing the batch;
+    media and times come back as they went in."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from connectors.base import MediaRef
+
+    setup_org(engine, org_config())
+    text = 'Well done 🧒🏽👏 "Amélie" \\ back\\slash \'quote\' ✓'
+    odd = replace(item("e1", text + " \ud800 end"),
+                  media=[MediaRef(url="https://cdn.example/p.jpg?x=1&y=\"2\"", type="photo", id="m1")],
+                  raw={"message": "nul \x00 and \ud83d alone", "n": 1})
+    res = ingest(engine, [item("e0", text), odd, item("bad\x00id", "x")])
+    assert res.new == 2 and res.malformed == ["'bad\\x00id': external_id holds NUL or an unencodable character"]
+    with session_scope(engine) as s:
+        rows = {r.external_id: r for r in s.exec(select(Item))}
+    assert rows["e0"].text == text
+    assert rows["e1"].text == text + " \ufffd end"
+    assert rows["e1"].media == [{"url": 'https://cdn.example/p.jpg?x=1&y="2"', "type": "photo", "id": "m1"}]
+    assert rows["e1"].raw == {"message": "nul \ufffd and \ufffd alone", "n": 1}
+    assert rows["e0"].created_at == datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
