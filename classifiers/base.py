@@ -25,6 +25,9 @@ class ClassifierInput:
     id: str
     text: str
     context: str | None = None  # the text this item replies to, or None
+    # Who wrote ``context`` (display name): a reply that names that person is addressing an
+    # adult who commented ("Hi Aisha, yes we do"), not naming a child.
+    context_author: str | None = None
     author_role: AuthorRole = AuthorRole.PUBLIC
     kind: ItemKind = ItemKind.COMMENT
     platform: str = "unknown"

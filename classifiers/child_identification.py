@@ -65,6 +65,13 @@ _NOT_NAMES = {"mum", "dad", "nan", "nana", "grandad", "grandma", "year", "recept
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 
 
+
+def _addressee_words(author: str | None) -> set[str]:
+    """The words of a display name ("Aisha Rahman" → {"aisha", "rahman"})."""
+    if not author:
+        return set()
+    return {w.casefold() for w in re.findall(r"[^\W\d_]{2,}", author)}
+
 class _RosterMatcher:
     """Roster names (first names, known-as and surnames) matched with small misspellings."""
 
@@ -186,6 +193,17 @@ class ChildIdentificationClassifier(Classifier):
         child_cue = bool(_CHILD_CUE.search(norm.text)) or bool(cue_spans)
         persons = [Span(t.start, t.end, "child_name") for t in res.persons
                    if not _TITLE.search(item.text[:t.start])]
+
+        addressee = _addressee_words(item.context_author)
+        if addressee:
+            # A reply naming the person it answers addresses an adult who commented.
+            def named_elsewhere(spans: list[Span]) -> list[Span]:
+                return [sp for sp in spans if sp.type not in _NAME_TYPES
+                        or item.text[sp.start:sp.end].strip().casefold() not in addressee]
+            roster, model_spans, persons = (named_elsewhere(roster), named_elsewhere(model_spans),
+                                            named_elsewhere(persons))
+            parent_names = named_elsewhere(parent_names)
+            tagged = set(named_elsewhere(list(tagged)))
 
         famous = public_figure_ranges(norm.text)
         if famous:

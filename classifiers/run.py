@@ -24,6 +24,7 @@ def to_input(item: dict[str, Any], index: int = 0) -> ClassifierInput:
         id=str(item.get("id", index)),
         text=str(item.get("text") or ""),
         context=item.get("context") or None,
+        context_author=item.get("context_author") or None,
         author_role=AuthorRole(role) if role in AuthorRole._value2member_map_ else AuthorRole.PUBLIC,
         kind=ItemKind(kind) if kind in ItemKind._value2member_map_ else ItemKind.COMMENT,
         platform=str(item.get("platform") or "unknown"),

@@ -61,11 +61,13 @@ class ProcessResult:
     case_ids: list[int] = field(default_factory=list)
 
 
-def classifier_input(item: Any, *, context: str | None, location: str | None) -> ClassifierInput:
+def classifier_input(item: Any, *, context: str | None, location: str | None,
+                     context_author: str | None = None) -> ClassifierInput:
     return ClassifierInput(
         id=str(item.id),
         text=(item.text or "")[:MAX_CLASSIFY_CHARS],
         context=context[:MAX_CLASSIFY_CHARS] if context else None,
+        context_author=context_author,
         author_role=AuthorRole.ORGANISATION if item.author_is_owner else AuthorRole.PUBLIC,
         kind=ItemKind(item.kind),
         platform=item.platform,
@@ -101,16 +103,19 @@ class Pipeline:
             stmt = stmt.with_for_update(skip_locked=True)
         return list(session.exec(stmt).all())
 
-    def _contexts(self, session: Session, items: list[Any]) -> dict[int, str | None]:
+    def _contexts(self, session: Session, items: list[Any]) -> dict[int, tuple[str | None, str | None]]:
+        """(text, author name) of the item each one replies to."""
         wanted = {(i.platform, i.parent_external_id) for i in items if i.parent_external_id}
-        parents: dict[tuple[str, str], str | None] = {}
+        parents: dict[tuple[str, str], tuple[str | None, str | None]] = {}
         by_platform: dict[str, list[str]] = {}
         for platform, ext in wanted:
             by_platform.setdefault(platform, []).append(ext)  # type: ignore[arg-type]
         for platform, exts in by_platform.items():
-            for ext, text in by_external_ids(session, platform, exts, (Item.external_id, Item.text)):
-                parents[(platform, ext)] = text
-        return {i.id: parents.get((i.platform, i.parent_external_id or "")) for i in items}  # type: ignore[misc]
+            for ext, text, author in by_external_ids(session, platform, exts,
+                                                     (Item.external_id, Item.text, Item.author_name)):
+                parents[(platform, ext)] = (text, author)
+        return {i.id: parents.get((i.platform, i.parent_external_id or ""), (None, None))  # type: ignore[misc]
+                for i in items}
 
     # -- classification ---------------------------------------------------------------
     def _classify(self, inputs: list[ClassifierInput]) -> list[list[tuple[Classifier, Detection]] | None]:
@@ -148,7 +153,7 @@ class Pipeline:
             accounts = {a.id: a for a in session.exec(select(Account).where(
                 col(Account.id).in_({i.account_id for i in items})))}
             contexts = self._contexts(session, items)
-            inputs = [classifier_input(i, context=contexts.get(i.id),  # type: ignore[arg-type]
+            inputs = [classifier_input(i, context=contexts[i.id][0], context_author=contexts[i.id][1],
                                        location=accounts[i.account_id].location_id
                                        if i.account_id in accounts else None)
                       for i in items]

@@ -9,7 +9,7 @@ import pytest
 from classifiers.base import ClassifierInput
 from classifiers.child_identification import ChildIdentificationClassifier
 from classifiers.context import SettingContext
-from monitor.types import AuthorRole, Category, Severity
+from monitor.types import AuthorRole, Category, ItemKind, Severity
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +62,21 @@ def test_name_plus_detail_is_high_and_name_alone_is_medium(clf: ChildIdentificat
     assert detail and detail[0].severity == Severity.HIGH
     types = {s.type for s in detail[0].spans}
     assert {"age", "school"} <= types
+
+
+def test_a_reply_naming_the_commenter_addresses_an_adult(clf: ChildIdentificationClassifier) -> None:
+    """'We do, Aisha' answering Aisha Rahman's question names the parent who asked, not a
+    child; without knowing who asked, the same name would be read as a child's."""
+    reply: dict[str, Any] = {"text": "We do, Aisha: both are accepted.",
+                             "context": "Do you take childcare vouchers?",
+                             "author_role": AuthorRole.ORGANISATION, "kind": ItemKind.REPLY}
+    assert "Aisha" in _names(clf, **reply)
+    assert clf.classify(ClassifierInput(id="t", context_author="Aisha Rahman", **reply)) == []
+
+
+def test_a_reply_to_a_parent_still_flags_her_child(clf: ChildIdentificationClassifier) -> None:
+    """Only the addressee's own name is set aside: the roster child she writes about is not."""
+    names = _names(clf, "Aisha, Tommy was brilliant in the show today!",
+                   context="How did he do?", context_author="Aisha Rahman",
+                   author_role=AuthorRole.ORGANISATION, kind=ItemKind.REPLY)
+    assert "Tommy" in names and "Aisha" not in names

@@ -102,15 +102,17 @@ def test_a_classifier_that_crashes_leaves_items_pending_then_failed(engine, tmp_
 
 
 def test_reply_context_reaches_the_classifiers(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """The text a comment replies to is handed to classifiers as its context."""
+    """The text a comment replies to, and who wrote it, reach the classifiers as context."""
     from classifiers.keyword import KeywordClassifier
     from monitor.pipeline import Pipeline
 
     seen: dict[str, str | None] = {}
+    authors: dict[str, str | None] = {}
 
     class Spy(KeywordClassifier):
         def classify_batch(self, items):  # type: ignore[no-untyped-def]
             seen.update({i.text: i.context for i in items})
+            authors.update({i.text: i.context_author for i in items})
             return super().classify_batch(items)
 
     cfg = org_config(tmp_path)
@@ -119,3 +121,4 @@ def test_reply_context_reaches_the_classifiers(engine, tmp_path) -> None:  # typ
                     item("c1", "dm me", parent="p1")])
     Pipeline(engine, cfg, [Spy()]).process_pending()
     assert seen["dm me"] == "Photos from Lily's party" and seen["Photos from Lily's party"] is None
+    assert authors["dm me"] == "A Parent" and authors["Photos from Lily's party"] is None
