@@ -65,12 +65,12 @@ _NOT_NAMES = {"mum", "dad", "nan", "nana", "grandad", "grandma", "year", "recept
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 
 
-
 def _addressee_words(author: str | None) -> set[str]:
     """The words of a display name ("Aisha Rahman" → {"aisha", "rahman"})."""
     if not author:
         return set()
     return {w.casefold() for w in re.findall(r"[^\W\d_]{2,}", author)}
+
 
 class _RosterMatcher:
     """Roster names (first names, known-as and surnames) matched with small misspellings."""

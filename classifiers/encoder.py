@@ -114,9 +114,9 @@ class EncoderRuntime:
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(directory / "model.int8.onnx"), opts,
                                             providers=["CPUExecutionProvider"])
+        # unpadded: _run pads each length-sorted batch only to its own longest item
         self.tokenizer = make_tokenizer(directory / "tokenizer.json")
-        self._tok_unpadded = make_tokenizer(directory / "tokenizer.json")
-        self._tok_unpadded.no_padding()
+        self.tokenizer.no_padding()
         self._lock = threading.Lock()
         self._memo_key: tuple[tuple[str, str | None], ...] | None = None
         self._memo: list[EncoderResult] = []
@@ -137,7 +137,7 @@ class EncoderRuntime:
         # Tokenise everything once, unpadded, then batch by token count and pad each batch
         # only to its own longest item: sorting by characters left a third of the tokens
         # fed to the model as padding.
-        all_encs = self._tok_unpadded.encode_batch(inputs)
+        all_encs = self.tokenizer.encode_batch(inputs)
         order = sorted(range(len(inputs)), key=lambda i: len(all_encs[i].ids))
         results: list[EncoderResult | None] = [None] * len(inputs)
         for b in range(0, len(order), BATCH):

@@ -178,7 +178,7 @@ class Daemon:
         def run() -> None:
             try:
                 fn()
-            except Exception:
+            except Exception:  # a failing job is logged and tried next tick
                 log.exception("job %s failed", fn.__name__)
         run.__name__ = fn.__name__
         return run

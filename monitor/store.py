@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import String, func, tuple_
 from sqlalchemy import cast as sa_cast
-from sqlalchemy import tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select, update
 
@@ -190,9 +191,6 @@ def by_external_ids(session: Session, platform: str, external_ids: list[str],
     """
     out: list[Any] = []
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy import String, func
-        from sqlalchemy.dialects.postgresql import ARRAY
-
         for i in range(0, len(external_ids), chunk):
             wanted = func.unnest(sa_cast(external_ids[i:i + chunk], ARRAY(String))) \
                 .table_valued("ext").render_derived(name="wanted")
