@@ -63,6 +63,15 @@ _NOT_NAMES = {"mum", "dad", "nan", "nana", "grandad", "grandma", "year", "recept
               "auntie", "uncle", "cousin", "partner", "husband", "wife", "ex", "friend", "favourite",
               "head", "deputy", "designated", "lead", "office", "page", "website", "hearts"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
+#: Where a capitalised word is not a child's name (categories.md hard negatives): inside an
+#: @handle or a web address, and the names of pets, mascots and toys ("our guinea pigs
+#: Biscuit and Rolo", "the class teddy Barnaby").
+_HANDLE_OR_URL = re.compile(r"@\w+|\b(?:https?://|www\.)\S+", re.IGNORECASE)
+_PET_NAMES = re.compile(
+    r"\b(?:guinea pigs?|hamsters?|gerbils?|rabbits?|bunn(?:y|ies)|dogs?|pupp(?:y|ies)|cats?|"
+    r"kittens?|tortoises?|goldfish|fish|pets?|hens?|chickens?|ducks?|lambs?|ponies|pony|"
+    r"stick insects?|snails?|caterpillars?|mascots?|tedd(?:y|ies)|puppets?|dolls?)"
+    r"(?:,? (?:called|named))? ((?:[A-Z][a-z]+)(?:(?:,\s*|\s+(?:and|&)\s+)[A-Z][a-z]+)*)")
 
 
 def _addressee_words(author: str | None) -> set[str]:
@@ -128,6 +137,29 @@ def _phrase_spans(norm: Normalised, pattern: re.Pattern[str] | None, typ: str) -
             s, e = norm.to_original(m.start(), m.end())
             spans.append(Span(s, e, typ))
     return spans
+
+
+#: "Oakfield breakfast club" is also called "Oakfield".
+_SITE_SUFFIX = re.compile(r"(?:\s+(?:breakfast|after[- ]school|holiday|kids|club|site|setting))+\s*$",
+                          re.IGNORECASE)
+
+
+def _inside(a: Span, spans: Sequence[Span]) -> bool:
+    return any(b.start <= a.start and a.end <= b.end for b in spans)
+
+
+def _not_child_names(item: ClassifierInput, norm: Normalised, context: SettingContext) -> list[Span]:
+    """Ranges of the original text where a name is never a child's: e-mail addresses,
+    handles and links, the setting's own place and organisation names, pets and mascots."""
+    out = [Span(s, e, "email") for s, e, _ in rules.find_emails(norm)]
+    out += [Span(m.start(), m.end(), "handle") for m in _HANDLE_OR_URL.finditer(item.text)]
+    for m in _PET_NAMES.finditer(norm.text):
+        s, e = norm.to_original(m.start(1), m.end(1))
+        out.append(Span(s, e, "pet"))
+    own = [n for loc in context.locations for n in (loc.name, _SITE_SUFFIX.sub("", loc.name))]
+    pattern = _phrase_pattern(own + list(context.organisation_names))
+    out += _phrase_spans(norm, pattern, "setting")
+    return out
 
 
 def _overlaps(a: Span, spans: Sequence[Span]) -> bool:
@@ -204,6 +236,19 @@ class ChildIdentificationClassifier(Classifier):
                                             named_elsewhere(persons))
             parent_names = named_elsewhere(parent_names)
             tagged = set(named_elsewhere(list(tagged)))
+
+        not_children = _not_child_names(item, norm, self.context)
+        if not_children:
+            setting = [sp for sp in not_children if sp.type == "setting"]
+
+            def outside(spans: list[Span]) -> list[Span]:
+                # the club's own site names are no detail about a child either
+                return [sp for sp in spans
+                        if not (sp.type in _NAME_TYPES and _inside(sp, not_children))
+                        and not (sp.type in {"school", "place"} and _inside(sp, setting))]
+            roster, model_spans, persons = outside(roster), outside(model_spans), outside(persons)
+            parent_names = outside(parent_names)
+            tagged = set(outside(list(tagged)))
 
         famous = public_figure_ranges(norm.text)
         if famous:

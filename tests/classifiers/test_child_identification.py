@@ -80,3 +80,25 @@ def test_a_reply_to_a_parent_still_flags_her_child(clf: ChildIdentificationClass
                    context="How did he do?", context_author="Aisha Rahman",
                    author_role=AuthorRole.ORGANISATION, kind=ItemKind.REPLY)
     assert "Tommy" in names and "Aisha" not in names
+
+
+@pytest.mark.parametrize("text", [
+    "I've got loads of age 5-6 stuff to give away, email tommy.kowalski [at] example [dot] com",
+    "Follow @TommyK_Photos for the pictures from Saturday",
+    "Our guinea pigs Tommy and Rolo have settled in! The children chose the names 🐹",
+    "Just Oakfield! The other clubs are running as normal.",
+])
+def test_names_that_are_not_children_are_not_read_as_children(
+        clf: ChildIdentificationClassifier, text: str) -> None:
+    """An e-mail address, a handle, a pet's name and the club's own site name are not
+    children, even when the word is a roster child's name (categories.md hard negatives)."""
+    assert _names(clf, text) == []
+    assert clf.classify(ClassifierInput(id="t", text=text, author_role=AuthorRole.ORGANISATION,
+                                        location="oak")) == []
+
+
+def test_a_child_named_beside_the_clubs_own_name_is_still_found(
+        clf: ChildIdentificationClassifier) -> None:
+    """The site name is set aside, the child next to it is not: 'Tommy from Oakfield'."""
+    assert "Tommy" in _names(clf, "Tommy from Oakfield was brilliant today")
+    assert "Tommy" in _names(clf, "Tommy in Year 3 at Oakfield Primary")
