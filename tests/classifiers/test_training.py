@@ -1,0 +1,62 @@
+"""Training recipe pieces that must hold without training a model (that is `safeguard train`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from classifiers.training.data import MIXES, data_root, read_jsonl, training_examples
+from classifiers.training.generate import generate
+from classifiers.training.templates import TEMPLATES_V4
+
+
+def test_a_soup_is_the_mean_of_its_runs_and_keeps_integer_buffers() -> None:
+    """Averaging weights from runs with one start: floats averaged, counters untouched."""
+    torch = pytest.importorskip("torch")
+    from classifiers.training.train import average_weights
+
+    a = {"w": torch.tensor([1.0, 3.0]), "ids": torch.tensor([0, 1, 2])}
+    b = {"w": torch.tensor([3.0, 5.0]), "ids": torch.tensor([0, 1, 2])}
+    soup = average_weights([a, b])
+    assert soup["w"].tolist() == [2.0, 4.0]
+    assert soup["ids"].dtype == torch.int64 and soup["ids"].tolist() == [0, 1, 2]
+
+
+def test_each_mix_only_adds_to_the_one_before_it() -> None:
+    """v7 = v6 + the fourth batch + HateXplain: v6's domain and written items are all still
+    there (public sets are sampled, so their samples may differ)."""
+    own = ("domain", "generated")
+    v6 = {(e.text, e.context) for e in training_examples(mix="v6") if e.source in own}
+    v7 = training_examples(mix="v7")
+    assert v6 < {(e.text, e.context) for e in v7 if e.source in own}
+    assert {e.source for e in v7} >= {"hatexplain", "generated", "domain", "tweeteval_hate"}
+    assert MIXES["v7"]["hatexplain"] > 0
+
+
+def test_hatexplain_hate_is_abuse_and_nothing_from_a_test_split_is_used() -> None:
+    examples = [e for e in training_examples(mix="v7") if e.source == "hatexplain"]
+    train: dict[str, set[str]] = {}
+    for r in read_jsonl(data_root() / "public" / "hatexplain" / "train.jsonl"):
+        train.setdefault(r["text"], set()).add(r["label"])
+    test = {r["text"] for r in read_jsonl(data_root() / "public" / "hatexplain" / "test.jsonl")}
+    assert examples and all(e.text in train for e in examples)
+    assert not {e.text for e in examples} & (test - set(train))
+    for e in examples:
+        if e.heads["hate"]:
+            assert e.heads == {"hate": 1.0, "abuse": 1.0} and "hatespeech" in train[e.text]
+        else:
+            assert train[e.text] - {"hatespeech"}
+
+
+def test_the_fourth_template_batch_is_not_copied_from_dev() -> None:
+    """Written from the policy: no rendered item is a near-copy of a domain dev item."""
+    from rapidfuzz import fuzz, process
+
+    dev = [json.loads(line)["text"] for line in
+           (data_root() / "domain" / "dev.jsonl").read_text().splitlines() if line.strip()]
+    items: list[dict[str, Any]] = list(generate(n_per_template=3, seed=13, templates=TEMPLATES_V4))
+    assert items
+    closest = max(process.extractOne(it["text"], dev, scorer=fuzz.ratio)[1] for it in items)
+    assert closest < 80, closest
