@@ -139,6 +139,23 @@ def _phrase_spans(norm: Normalised, pattern: re.Pattern[str] | None, typ: str) -
     return spans
 
 
+#: A quoted title ("we read 'And Tango Makes Three'"): two or more words, nearly all
+#: capitalised. Quoted speech ("she said 'Tom hit me'") is not title case, so it stays.
+_QUOTED = re.compile(r"['‘\"“]([^'’\"”\n]{3,80})['’\"”]")
+_SMALL_WORDS = {"a", "an", "the", "and", "of", "in", "on", "to", "for", "at", "with", "from"}
+
+
+def _title_ranges(text: str) -> list[Span]:
+    out = []
+    for m in _QUOTED.finditer(text):
+        words = m.group(1).split()
+        big = [w for w in words if w[:1].isupper()]
+        rest = [w for w in words if not w[:1].isupper() and w.lower() not in _SMALL_WORDS]
+        if len(words) >= 2 and len(big) >= 2 and not rest:
+            out.append(Span(m.start(1), m.end(1), "title"))
+    return out
+
+
 #: "Oakfield breakfast club" is also called "Oakfield".
 _SITE_SUFFIX = re.compile(r"(?:\s+(?:breakfast|after[- ]school|holiday|kids|club|site|setting))+\s*$",
                           re.IGNORECASE)
@@ -150,9 +167,11 @@ def _inside(a: Span, spans: Sequence[Span]) -> bool:
 
 def _not_child_names(item: ClassifierInput, norm: Normalised, context: SettingContext) -> list[Span]:
     """Ranges of the original text where a name is never a child's: e-mail addresses,
-    handles and links, the setting's own place and organisation names, pets and mascots."""
+    handles and links, quoted titles of books and films, the setting's own place and
+    organisation names, pets and mascots."""
     out = [Span(s, e, "email") for s, e, _ in rules.find_emails(norm)]
     out += [Span(m.start(), m.end(), "handle") for m in _HANDLE_OR_URL.finditer(item.text)]
+    out += _title_ranges(item.text)
     for m in _PET_NAMES.finditer(norm.text):
         s, e = norm.to_original(m.start(1), m.end(1))
         out.append(Span(s, e, "pet"))

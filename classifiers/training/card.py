@@ -26,6 +26,17 @@ _BASELINES = {
 }
 
 
+def _runs(cfg: dict[str, Any]) -> str:
+    """"976 steps of 32, seed 13" or, for a soup, each run's steps and seed."""
+    seeds = cfg.get("seeds") or [13]
+    if len(seeds) == 1:
+        return f"{cfg.get('steps')} steps of 32, seed {seeds[0]}"
+    per = ", ".join(f"{n} steps with data-order seed {s}"
+                    for n, s in zip(cfg.get("steps_per_seed", []), seeds))
+    return (f"the weight average of {len(seeds)} runs from the same start ({per}; "
+            "`train.average_weights`)")
+
+
 def measure(out_dir: Path = ARTEFACT_DIR) -> dict[str, Any]:
     from classifiers.child_identification import ChildIdentificationClassifier
     from classifiers.evaluate import evaluate
@@ -102,9 +113,10 @@ def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
         "## Data",
         "See `classifiers/training/DATA.md`: domain `train` (minus a 15% calibration slice), "
         "hand-written template data with evasion copies, TweetEval offensive and hate train "
-        "splits, WNUT-17 and BTC train (person names). No test split, no `complaints` data, no "
+        "splits" + (", HateXplain train" if cfg.get("mix") == "v7" else "") + ", WNUT-17 and BTC "
+        "train (person names). No test split, no `complaints` data, no "
         f"domain `dev` item was trained on. {cfg.get('train_examples')} training examples, "
-        f"{cfg.get('steps')} steps of 32, seed 13.",
+        + _runs(cfg) + ".",
         "",
         "## Thresholds",
         "Chosen on the calibration slice of domain train, int8 model: F1-optimal, except "

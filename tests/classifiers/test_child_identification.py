@@ -87,6 +87,7 @@ def test_a_reply_to_a_parent_still_flags_her_child(clf: ChildIdentificationClass
     "Follow @TommyK_Photos for the pictures from Saturday",
     "Our guinea pigs Tommy and Rolo have settled in! The children chose the names 🐹",
     "Just Oakfield! The other clubs are running as normal.",
+    "Story time today was 'Tommy and the Dragon Who Sneezed' 📚",
 ])
 def test_names_that_are_not_children_are_not_read_as_children(
         clf: ChildIdentificationClassifier, text: str) -> None:
@@ -102,3 +103,4 @@ def test_a_child_named_beside_the_clubs_own_name_is_still_found(
     """The site name is set aside, the child next to it is not: 'Tommy from Oakfield'."""
     assert "Tommy" in _names(clf, "Tommy from Oakfield was brilliant today")
     assert "Tommy" in _names(clf, "Tommy in Year 3 at Oakfield Primary")
+    assert "Tom" in _names(clf, "My son said 'Tom pushed me' when I picked him up")
