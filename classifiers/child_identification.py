@@ -139,8 +139,9 @@ def _phrase_spans(norm: Normalised, pattern: re.Pattern[str] | None, typ: str) -
     return spans
 
 
-#: A quoted title ("we read 'And Tango Makes Three'"): two or more words, nearly all
-#: capitalised. Quoted speech ("she said 'Tom hit me'") is not title case, so it stays.
+#: A quoted title ("we read 'And Tango Makes Three'"): three or more words, all
+#: capitalised but the small ones. Quoted speech ("she said 'Tom hit me'") is not title
+#: case and a name on a label ("a lunchbox with 'Skye M' on it") is shorter, so both stay.
 _QUOTED = re.compile(r"['‘\"“]([^'’\"”\n]{3,80})['’\"”]")
 _SMALL_WORDS = {"a", "an", "the", "and", "of", "in", "on", "to", "for", "at", "with", "from"}
 
@@ -151,7 +152,7 @@ def _title_ranges(text: str) -> list[Span]:
         words = m.group(1).split()
         big = [w for w in words if w[:1].isupper()]
         rest = [w for w in words if not w[:1].isupper() and w.lower() not in _SMALL_WORDS]
-        if len(words) >= 2 and len(big) >= 2 and not rest:
+        if len(words) >= 3 and len(big) >= 2 and not rest:
             out.append(Span(m.start(1), m.end(1), "title"))
     return out
 

@@ -104,3 +104,4 @@ def test_a_child_named_beside_the_clubs_own_name_is_still_found(
     assert "Tommy" in _names(clf, "Tommy from Oakfield was brilliant today")
     assert "Tommy" in _names(clf, "Tommy in Year 3 at Oakfield Primary")
     assert "Tom" in _names(clf, "My son said 'Tom pushed me' when I picked him up")
+    assert "Tommy" in _names(clf, "Found a lunchbox with 'Tommy K' written on it")
