@@ -44,6 +44,17 @@ _CHILD_CUE = re.compile(
     r"(?:son|daughter|boy|girl|lad|kid|child|grandson|granddaughter|nephew|niece|one|man|princess|"
     r"twins?|bubba|babe)\b|\b(?:my|our) little\b|\bkid\b|\bchild\b|\bboy\b|\bgirl\b|\bpupil\b",
     re.IGNORECASE)
+#: On the setting's own page a person praised for an achievement is, unless the post says
+#: otherwise, a child ("Certificate of the week goes to …"); staff are praised with their
+#: role, their years of service or their qualifications.
+_ORG_CHILD_CUE = re.compile(
+    r"\b(?:certificate|star of the (?:week|day|month)|superstar|well done|proud of|award(?:ed)?|"
+    r"prize|medal|sticker|head(?:teacher)?'s award|for (?:being|helping|trying|amazing|fantastic))\b",
+    re.IGNORECASE)
+_STAFF_CUE = re.compile(
+    r"\b(?:staff|team|colleague|manager|play ?(?:leader|worker)|practitioner|apprentice|deputy|"
+    r"cook|volunteer|years? (?:with|at|of service)|anniversary|joined|retir\w*|qualif\w*|"
+    r"diploma|level [2-5]|course|training|nvq|dbs)\b", re.IGNORECASE)
 #: Common words that are also given names: matched only when written with a capital.
 _WORDLIKE = {"grace", "hope", "joy", "faith", "max", "rose", "ruby", "summer", "sunny", "will",
              "bill", "mark", "jack", "ivy", "poppy", "daisy", "holly", "lily", "willow", "river",
@@ -72,6 +83,15 @@ _PET_NAMES = re.compile(
     r"kittens?|tortoises?|goldfish|fish|pets?|hens?|chickens?|ducks?|lambs?|ponies|pony|"
     r"stick insects?|snails?|caterpillars?|mascots?|tedd(?:y|ies)|puppets?|dolls?)"
     r"(?:,? (?:called|named))? ((?:[A-Z][a-z]+)(?:(?:,\s*|\s+(?:and|&)\s+)[A-Z][a-z]+)*)")
+
+
+def says_child(text: str, author_role: AuthorRole | None) -> bool:
+    """Does the text say that the person it names is a child? ("my little …", "the boy",
+    or, on the setting's own page, praise for an achievement that is not a staff member's)."""
+    if _CHILD_CUE.search(text):
+        return True
+    return (author_role == AuthorRole.ORGANISATION and bool(_ORG_CHILD_CUE.search(text))
+            and not _STAFF_CUE.search(text))
 
 
 def _addressee_words(author: str | None) -> set[str]:
@@ -242,7 +262,7 @@ class ChildIdentificationClassifier(Classifier):
         cue_spans = [Span(s, e, "age") for s, e in rules.find_ages(norm)]
         cue_spans += [Span(s, e, "time_place") for s, e in rules.find_time_places(norm)]
         cue_spans += [Span(s, e, "address") for s, e in rules.find_addresses(norm)]
-        child_cue = bool(_CHILD_CUE.search(norm.text)) or bool(cue_spans)
+        child_cue = bool(cue_spans) or says_child(norm.text, item.author_role)
         persons = [Span(t.start, t.end, "child_name") for t in res.persons
                    if not _TITLE.search(item.text[:t.start])]
 

@@ -105,3 +105,20 @@ def test_a_child_named_beside_the_clubs_own_name_is_still_found(
     assert "Tommy" in _names(clf, "Tommy in Year 3 at Oakfield Primary")
     assert "Tom" in _names(clf, "My son said 'Tom pushed me' when I picked him up")
     assert "Tommy" in _names(clf, "Found a lunchbox with 'Tommy K' written on it")
+
+
+@pytest.mark.parametrize("text,role,child", [
+    ("Certificate of the week goes to Jayden Okonkwo for amazing kindness 🏅", "organisation", True),
+    ("Star of the week: Musa, for helping a friend who was upset ⭐", "organisation", True),
+    ("Congratulations to Jayden Okonkwo on passing her Level 3 diploma!", "organisation", False),
+    ("Well done Sarah on 10 years with the team 💐", "organisation", False),
+    ("Certificate of the week goes to Jayden Okonkwo for amazing kindness 🏅", "public", False),
+    ("my little girl Ruby loved it", "public", True),
+])
+def test_the_settings_own_praise_for_an_achievement_says_child_unless_it_is_staff(
+        text: str, role: str, child: bool) -> None:
+    """On the setting's page, praise for an achievement names a child, unless the post
+    gives a staff role, years of service or a qualification."""
+    from classifiers.child_identification import says_child
+
+    assert says_child(text, AuthorRole(role)) is child
