@@ -67,6 +67,10 @@ _POSSESSIVE_NAME = re.compile(
 _FAMILY_NAME = re.compile(r"\b[Tt]he ([A-Z][a-z]{2,}) (?:kids|children|boys|girls|twins|lads|brothers|sisters)\b")
 _PROPER_TAIL = re.compile(r"\s+(?:[A-Z]|(?:club|site|team|setting|staff|room|office|branch|"
                           r"page|group|hall|holiday|breakfast|after|children|kids|families|parents|site)\b)")
+#: Endings of English place names: "the Oakfield kids" are a site's children.
+_PLACE_LIKE = re.compile(r"(?:field|side|hill|wood|ton|ham|bury|borough|ford|by|well|brook|dale|"
+                         r"moor|croft|mere|gate|park|vale|view|green|lane|stead|worth|ley|cliffe)$",
+                         re.IGNORECASE)
 _NOT_NAMES = {"mum", "dad", "nan", "nana", "grandad", "grandma", "year", "reception", "club",
               "kidspace", "team", "staff", "manager", "house", "school", "family", "kids", "children",
               "holiday", "breakfast", "after", "little", "new", "first", "last", "local", "thanks",
@@ -236,8 +240,10 @@ class ChildIdentificationClassifier(Classifier):
                 word = m.group(1)
                 if word.lower() in _NOT_NAMES or word.lower() in org:
                     continue
-                if _PROPER_TAIL.match(norm.text, m.end(1)):
+                if pattern is _POSSESSIVE_NAME and _PROPER_TAIL.match(norm.text, m.end(1)):
                     continue  # "our Bramley Fields club", "our Designated Safeguarding Lead"
+                if pattern is _FAMILY_NAME and _PLACE_LIKE.search(word):
+                    continue  # "the Brookside kids" are a club's children, not a family
                 s, e = norm.to_original(m.start(1), m.end(1))
                 spans.append(Span(s, e, typ, {"source": "pattern"}))
         return spans

@@ -122,3 +122,10 @@ def test_the_settings_own_praise_for_an_achievement_says_child_unless_it_is_staf
     from classifiers.child_identification import says_child
 
     assert says_child(text, AuthorRole(role)) is child
+
+
+def test_a_family_named_by_its_surname_is_found_and_a_sites_children_are_not(
+        clf: ChildIdentificationClassifier) -> None:
+    """'the Nowicki kids' names a family of children; 'the Brookside kids' are a club's."""
+    assert "Nowicki" in _names(clf, "It'll be from the Nowicki kids, they're always filthy")
+    assert "Brookside" not in _names(clf, "The Brookside kids had a great time at the farm")
