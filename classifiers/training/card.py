@@ -161,11 +161,15 @@ def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
         "than on dev. Calibrate with reviewer feedback (`safeguard train --feedback`).",
         "- Safeguarding is set for recall: expect false alarms on worried-parent posts and "
         "organisation replies to disclosures.",
-        "- The TweetEval hate data covers only immigrants and women; the `hate` head only "
-        "raises severity, it never flags on its own.",
+        "- The TweetEval hate data covers only immigrants and women (HateXplain, in mix v7, "
+        "adds race, religion, sexuality and disability, in US-centred Gab and Twitter text); "
+        "the `hate` head only raises severity, it never flags on its own.",
+        "- The TweetEval hate test split differs from its train split (HatEval's known shift): "
+        "the hate figure is below the best published one.",
         "- Names the roster does not know rely on the model and the person tagger: unusual "
         "names written in lower case are missed more often.",
-        "- Images are not read (issue 9).",
+        "- Text only: photos and video frames go through `classifiers/images/` (their OCR "
+        "text comes back through this encoder).",
         "",
         "Reproduce: `safeguard train` (then this card is rewritten); measure: "
         "`safeguard eval ../shared/data/domain/dev.jsonl`.",

@@ -18,13 +18,13 @@ ARTEFACTS = ARTEFACT_DIR.parent
 
 # measured on domain dev (see MODEL_CARD.md), minus a small margin
 FLOOR_SAFEGUARDING_RECALL = 0.89  # measured 0.923 (unchanged)
-FLOOR_CHILD_RECALL = 0.93  # measured 0.961 (was 0.941)
-FLOOR_CHILD_SPAN_RECALL = 0.89  # measured 0.925 (was 0.902)
-FLOOR_MACRO_F1 = 0.78  # measured 0.799 (was 0.808: token-count batching + recalibration)
-CEILING_FALSE_ALARMS = 0.08  # measured 0.061 (was 0.070)
-FLOOR_EVASION_LABEL_RECALL = 0.80  # measured 0.889 (16 dev items)
-FLOOR_TWEETEVAL_OFFENSIVE = 0.76  # measured 0.784 (was 0.772)
-
+FLOOR_CHILD_RECALL = 0.93  # measured 0.961
+FLOOR_CHILD_SPAN_RECALL = 0.88  # measured 0.910 (was 0.925)
+FLOOR_MACRO_F1 = 0.81  # measured 0.840 (was 0.804: mix v7, two runs averaged)
+CEILING_FALSE_ALARMS = 0.09  # measured 0.075 (was 0.056)
+FLOOR_EVASION_LABEL_RECALL = 0.80  # measured 0.944 (16 dev items)
+FLOOR_TWEETEVAL_OFFENSIVE = 0.77  # measured 0.794 (was 0.784)
+FLOOR_TWEETEVAL_HATE = 0.49  # measured 0.517 (was 0.4625); published best 0.564
 
 def test_artefacts_are_small_and_have_model_cards() -> None:
     """Everything shipped stays under 30 MB and every model has a card."""
@@ -88,3 +88,13 @@ def test_public_offensive_test_split_meets_floor() -> None:
     if not path.exists():
         pytest.skip("shared public data not present")
     assert evaluate_public(path)["macro_f1"] >= FLOOR_TWEETEVAL_OFFENSIVE
+
+
+def test_public_hate_test_split_meets_floor() -> None:
+    """The hate head holds its TweetEval test figure (never trained on test)."""
+    from classifiers.public_eval import evaluate_public
+
+    path = SHARED_DATA / "public" / "tweeteval_hate" / "test.jsonl"
+    if not path.exists():
+        pytest.skip("shared public data not present")
+    assert evaluate_public(path)["macro_f1"] >= FLOOR_TWEETEVAL_HATE

@@ -65,13 +65,13 @@ def test_name_plus_detail_is_high_and_name_alone_is_medium(clf: ChildIdentificat
 
 
 def test_a_reply_naming_the_commenter_addresses_an_adult(clf: ChildIdentificationClassifier) -> None:
-    """'We do, Aisha' answering Aisha Rahman's question names the parent who asked, not a
-    child; without knowing who asked, the same name would be read as a child's."""
-    reply: dict[str, Any] = {"text": "We do, Aisha: both are accepted.",
+    """'We do, Tom' answering Tom Baker's question names the parent who asked, not a child;
+    without knowing who asked, the same name (a roster child's here) is read as a child's."""
+    reply: dict[str, Any] = {"text": "We do, Tom: both are accepted.",
                              "context": "Do you take childcare vouchers?",
                              "author_role": AuthorRole.ORGANISATION, "kind": ItemKind.REPLY}
-    assert "Aisha" in _names(clf, **reply)
-    assert clf.classify(ClassifierInput(id="t", context_author="Aisha Rahman", **reply)) == []
+    assert "Tom" in _names(clf, **reply)
+    assert clf.classify(ClassifierInput(id="t", context_author="Tom Baker", **reply)) == []
 
 
 def test_a_reply_to_a_parent_still_flags_her_child(clf: ChildIdentificationClassifier) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,3 +57,22 @@ def test_a_press_threat_makes_a_complaint_high(classify: Any) -> None:
                    "and Ofsted about this")
     assert "complaint" in rec["labels"]
     assert rec["severity"] in ("high", "critical")
+
+
+#: Everyday posts and comments of a childcare page, written for this check (not from the
+#: domain set and not used in training): booking, prices, menus, closures, thanks.
+EVERYDAY = Path(__file__).with_name("everyday_posts.txt")
+CEILING_EVERYDAY_FLAGS = 2  # measured 2 (shipped v7 soup); 0 with mix v1, 4 with a first v7 soup
+
+
+def test_everyday_page_traffic_stays_almost_silent(classify: Any) -> None:
+    """Fifty ordinary items: at most two flags. A model that learned 'spaces left on
+    Tuesday' as a complaint would bury a Setting Manager in alerts on a real page."""
+    flagged = []
+    for line in EVERYDAY.read_text().splitlines():
+        role, text = line.split("|", 1)
+        rec = classify(text, author_role="organisation" if role == "org" else "public",
+                       kind="post" if role == "org" else "comment")
+        if rec["labels"]:
+            flagged.append((rec["labels"], text))
+    assert len(flagged) <= CEILING_EVERYDAY_FLAGS, flagged
