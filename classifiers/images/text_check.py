@@ -27,6 +27,15 @@ DEFAULT_TEXT_CLASSIFIERS = ("child_identification", "personal_data")
 MIN_OCR_CHARS = 3
 
 
+def ocr_name_counts(span_type: str, words: str, label: str | None) -> bool:
+    """A name read from a picture counts when it is written as a name (a capital letter)
+    or is on the roster. OCR of crafts, drawings and handwriting yields lower-case
+    fragments ("wes" from a painted label) that the text model can take for names."""
+    if span_type not in ("child_name", "surname") or label == "roster_name":
+        return True
+    return words.strip()[:1].isupper()
+
+
 class ImageTextClassifier(ImageClassifier):
     name = "image_text"
     version = "image-text-1"
@@ -77,6 +86,8 @@ class ImageTextClassifier(ImageClassifier):
             if box is None:
                 continue
             words = ocr.text[sp.start:sp.end]
+            if not ocr_name_counts(sp.type, words, d.label):
+                continue
             out.append(Span(0, 0, SpanType.REGION.value,
                             f.region(box) | {"text_type": sp.type, "text": words[:120]}))
         return out

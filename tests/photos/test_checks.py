@@ -304,3 +304,16 @@ def test_small_faces_in_a_group_photo_are_found_in_closer_tiles() -> None:
         canvas.paste(head, (100 + k * 300, 400 + (k % 2) * 500))
     faces = detect_faces(canvas)
     assert len(faces) == 6 and all(45 <= f.w <= 75 for f in faces)
+
+
+@pytest.mark.parametrize("span_type,words,label,counts", [
+    ("child_name", "Amelia", "model", True),
+    ("child_name", "wes", "model", False),      # an OCR fragment of a craft label
+    ("child_name", "wes", "roster_name", True),  # the roster knows a Wes: it counts
+    ("school", "oakfield primary", "model", True),
+])
+def test_a_lower_case_ocr_fragment_is_not_a_name_unless_the_roster_knows_it(
+        span_type: str, words: str, label: str, counts: bool) -> None:
+    from classifiers.images.text_check import ocr_name_counts
+
+    assert ocr_name_counts(span_type, words, label) is counts
