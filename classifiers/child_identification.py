@@ -190,19 +190,25 @@ def _inside(a: Span, spans: Sequence[Span]) -> bool:
     return any(b.start <= a.start and a.end <= b.end for b in spans)
 
 
-def _not_child_names(item: ClassifierInput, norm: Normalised, context: SettingContext) -> list[Span]:
+def _own_names_pattern(context: SettingContext) -> re.Pattern[str] | None:
+    """The setting's own site names (with and without "club" and the like) and its
+    organisation names, as one pattern."""
+    own = [n for loc in context.locations for n in (loc.name, _SITE_SUFFIX.sub("", loc.name))]
+    return _phrase_pattern(own + list(context.organisation_names))
+
+
+def _not_child_names(item: ClassifierInput, norm: Normalised,
+                     own_names: re.Pattern[str] | None) -> list[Span]:
     """Ranges of the original text where a name is never a child's: e-mail addresses,
     handles and links, quoted titles of books and films, the setting's own place and
-    organisation names, pets and mascots."""
+    organisation names (``own_names``), pets and mascots."""
     out = [Span(s, e, "email") for s, e, _ in rules.find_emails(norm)]
     out += [Span(m.start(), m.end(), "handle") for m in _HANDLE_OR_URL.finditer(item.text)]
     out += _title_ranges(item.text)
     for m in _PET_NAMES.finditer(norm.text):
         s, e = norm.to_original(m.start(1), m.end(1))
         out.append(Span(s, e, "pet"))
-    own = [n for loc in context.locations for n in (loc.name, _SITE_SUFFIX.sub("", loc.name))]
-    pattern = _phrase_pattern(own + list(context.organisation_names))
-    out += _phrase_spans(norm, pattern, "setting")
+    out += _phrase_spans(norm, own_names, "setting")
     return out
 
 
@@ -226,6 +232,7 @@ class ChildIdentificationClassifier(Classifier):
         self.schools = _phrase_pattern([s for loc in locs for s in loc.schools])
         self.uniforms = _phrase_pattern([u for loc in locs for u in loc.uniforms])
         self.places = _phrase_pattern([p for loc in locs for p in loc.places])
+        self.own_names = _own_names_pattern(self.context)
 
     def classify_batch(self, items: Sequence[ClassifierInput]) -> list[list[Detection]]:
         results = self.runtime.run([(it.text, it.context) for it in items])
@@ -272,29 +279,24 @@ class ChildIdentificationClassifier(Classifier):
         persons = [Span(t.start, t.end, "child_name") for t in res.persons
                    if not _TITLE.search(item.text[:t.start])]
 
+        # Names that are not a child's: the person a reply answers (an adult who
+        # commented), and names inside e-mails, handles, titles, pets or the club's own
+        # site names; the site names are no detail about a child either.
         addressee = _addressee_words(item.context_author)
-        if addressee:
-            # A reply naming the person it answers addresses an adult who commented.
-            def named_elsewhere(spans: list[Span]) -> list[Span]:
-                return [sp for sp in spans if sp.type not in _NAME_TYPES
-                        or item.text[sp.start:sp.end].strip().casefold() not in addressee]
-            roster, model_spans, persons = (named_elsewhere(roster), named_elsewhere(model_spans),
-                                            named_elsewhere(persons))
-            parent_names = named_elsewhere(parent_names)
-            tagged = set(named_elsewhere(list(tagged)))
-
-        not_children = _not_child_names(item, norm, self.context)
-        if not_children:
+        not_children = _not_child_names(item, norm, self.own_names)
+        if addressee or not_children:
             setting = [sp for sp in not_children if sp.type == "setting"]
 
-            def outside(spans: list[Span]) -> list[Span]:
-                # the club's own site names are no detail about a child either
-                return [sp for sp in spans
-                        if not (sp.type in _NAME_TYPES and _inside(sp, not_children))
-                        and not (sp.type in {"school", "place"} and _inside(sp, setting))]
-            roster, model_spans, persons = outside(roster), outside(model_spans), outside(persons)
-            parent_names = outside(parent_names)
-            tagged = set(outside(list(tagged)))
+            def keep(sp: Span) -> bool:
+                if sp.type in _NAME_TYPES:
+                    return (item.text[sp.start:sp.end].strip().casefold() not in addressee
+                            and not _inside(sp, not_children))
+                return not (sp.type in {"school", "place"} and _inside(sp, setting))
+
+            roster, model_spans, persons, parent_names = (
+                [sp for sp in spans if keep(sp)]
+                for spans in (roster, model_spans, persons, parent_names))
+            tagged = {sp for sp in tagged if keep(sp)}
 
         famous = public_figure_ranges(norm.text)
         if famous:

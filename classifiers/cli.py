@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
+from classifiers.training import SHIPPED_MIX, SHIPPED_SEEDS
+
 log = logging.getLogger(__name__)
 
 
@@ -73,11 +75,12 @@ def train_cmd(
     feedback: Annotated[Path | None, typer.Option(
         help="reviewer-labelled items (JSON lines, item shape) to add to training")] = None,
     max_minutes: Annotated[float, typer.Option(help="training time budget")] = 20.0,
-    mix: Annotated[str, typer.Option(help="training mix (see classifiers/training/DATA.md)")] = "v7",
+    mix: Annotated[str, typer.Option(help="training mix (see classifiers/training/DATA.md)")] = SHIPPED_MIX,
     out: Annotated[Path | None, typer.Option(
         help="output directory (default: the shipped classifiers/artefacts/encoder)")] = None,
     seeds: Annotated[str, typer.Option(
-        help="comma-separated data-order seeds; several are averaged into one model")] = "13,29",
+        help="comma-separated data-order seeds; several are averaged into one model")] = (
+            ",".join(map(str, SHIPPED_SEEDS))),
 ) -> None:
     """Rebuild the shipped encoder artefact from ../shared/data (fixed seeds)."""
     from classifiers.feedback import load_feedback_file

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from classifiers.encoder import ARTEFACT_DIR, EncoderRuntime
+from classifiers.training.data import MIXES
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,8 @@ def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
         "## Data",
         "See `classifiers/training/DATA.md`: domain `train` (minus a 15% calibration slice), "
         "hand-written template data with evasion copies, TweetEval offensive and hate train "
-        "splits" + (", HateXplain train" if cfg.get("mix") == "v7" else "") + ", WNUT-17 and BTC "
+        "splits" + (", HateXplain train" if MIXES.get(cfg.get("mix", ""), {}).get("hatexplain")
+                    else "") + ", WNUT-17 and BTC "
         "train (person names). No test split, no `complaints` data, no "
         f"domain `dev` item was trained on. {cfg.get('train_examples')} training examples, "
         + _runs(cfg) + ".",

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from classifiers.training import SHIPPED_MIX
 from classifiers.training.evasion import evade
 
 DOMAIN_HEADS = ("safeguarding", "child_identification", "abuse", "complaint", "personal_data")
@@ -143,9 +144,9 @@ MIXES: dict[str, dict[str, Any]] = {
     "v6": {"domain": 3, "written": 2, "offensive": None, "hate": 4000, "ner": 2500,
            "v2_templates": False, "v3_templates": True},
     # v7: v6 plus a fourth template batch (TEMPLATES_V4: more kinds of harm and wider
-    # wording, written from the policy; DATA.md) and HateXplain train (Gab and Twitter posts, lower-cased): its "hatespeech"
-    # posts are hate and abuse (hate against a protected characteristic), its "offensive"
-    # and "normal" ones are not hate. TweetEval's hate data covers only immigrants and
+    # wording, written from the policy; DATA.md) and HateXplain train (Gab and Twitter
+    # posts, lower-cased): its "hatespeech" posts are hate and abuse (hate against a
+    # protected characteristic), its "offensive" and "normal" ones are not hate. TweetEval's hate data covers only immigrants and
     # women; HateXplain adds race, religion, sexuality, disability and more, so the abuse
     # head sees slurs it would otherwise meet first in production.
     "v7": {"domain": 3, "written": 2, "offensive": None, "hate": 4000, "ner": 2500,
@@ -154,7 +155,7 @@ MIXES: dict[str, dict[str, Any]] = {
 
 
 def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
-                      mix: str = "v7") -> list[Example]:
+                      mix: str = SHIPPED_MIX) -> list[Example]:
     """The whole training mix, deterministic for a seed."""
     from classifiers.training.generate import generate
     from classifiers.training.templates import TEMPLATES, TEMPLATES_V2, TEMPLATES_V3, TEMPLATES_V4

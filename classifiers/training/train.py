@@ -26,16 +26,13 @@ import numpy as np
 
 from classifiers.encoder import ARTEFACT_DIR, encoder_input, make_tokenizer
 from classifiers.normalise import normalise
+from classifiers.training import SHIPPED_MIX, SHIPPED_SEEDS
 from classifiers.training.data import DOMAIN_HEADS, Example, split_domain_train, training_examples
 
 log = logging.getLogger(__name__)
 
 LAYERS = 4
 SEED = 13
-#: What built the shipped artefact (classifiers/training/DATA.md): `safeguard train` with no
-#: options rebuilds it.
-SHIPPED_MIX = "v7"
-SHIPPED_SEEDS = (13, 29)
 BATCH = 32
 LR = 6e-5
 HEAD_LR = 1e-3
@@ -113,8 +110,9 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
         if keep:
             Path(keep).mkdir(parents=True, exist_ok=True)
             torch.save(model.state_dict(), Path(keep) / f"{mix}-s{seed}.pt")
-        states.append({k: v.detach().clone() for k, v in model.state_dict().items()})
-    if len(states) > 1:
+        if len(seeds) > 1:
+            states.append({k: v.detach().clone() for k, v in model.state_dict().items()})
+    if states:
         model.load_state_dict(average_weights(states))
 
     out_dir.mkdir(parents=True, exist_ok=True)
