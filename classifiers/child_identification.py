@@ -27,7 +27,7 @@ from rapidfuzz import fuzz
 from classifiers import rules
 from classifiers.base import Classifier, ClassifierInput, Detection, Span
 from classifiers.context import SettingContext
-from classifiers.encoder import EncoderRuntime, shared_runtime
+from classifiers.encoder import EncoderRuntime, model_items, shared_runtime
 from classifiers.normalise import Normalised, normalise
 from classifiers.public_figures import public_figure_ranges
 from monitor.types import AuthorRole, Category, Severity
@@ -235,7 +235,7 @@ class ChildIdentificationClassifier(Classifier):
         self.own_names = _own_names_pattern(self.context)
 
     def classify_batch(self, items: Sequence[ClassifierInput]) -> list[list[Detection]]:
-        results = self.runtime.run([(it.text, it.context) for it in items])
+        results = self.runtime.run(model_items(items))
         return [self._one(item, res) for item, res in zip(items, results)]
 
     def _parent_named(self, norm: Normalised) -> list[Span]:

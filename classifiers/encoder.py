@@ -9,6 +9,13 @@ Input is the normalised text, paired with the normalised context (the post or co
 replies to) as the second segment, so "dm me" under a photo of children and under a
 booking question are different inputs. The context is cut to ``CONTEXT_CHARS`` because
 the item itself carries most of the signal and every token costs time.
+
+Who wrote the item is part of the input too (artefacts whose ``config.json`` says
+``"role_input": true``): an item by the organisation starts its second segment with
+``ORG_MARK``. Why? The same words mean different things from the club's page and from
+the public — "please contact the Setting Manager directly about the incident" is the
+policy working when the club says it and a complaint when a parent does — and in the
+domain data the organisation almost never writes abuse, disclosures or complaints.
 """
 
 from __future__ import annotations
@@ -20,11 +27,15 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from classifiers.normalise import Normalised, normalise
+from monitor.types import AuthorRole
+
+if TYPE_CHECKING:
+    from classifiers.base import ClassifierInput
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +43,12 @@ ARTEFACT_DIR = Path(__file__).resolve().parent / "artefacts" / "encoder"
 MAX_TOKENS = 96
 CONTEXT_CHARS = 160
 BATCH = 64
+#: Opens the second segment of an item written by the organisation (plain words, so the
+#: pretrained encoder reads them as words, not as an unknown symbol).
+ORG_MARK = "[from the organisation]"
+
+#: One model input: (text, context or None, author role).
+ModelItem = tuple[str, str | None, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +84,29 @@ def _context_text(context: str) -> str:
     return normalise(context).text[:CONTEXT_CHARS]
 
 
-def encoder_input(norm: Normalised, context: str | None) -> str | tuple[str, str]:
-    """The tokenizer input for one item: the text, or (text, context) as a pair."""
-    if context:
-        ctx = _context_text(context)
-        if ctx.strip():
-            return (norm.text, ctx)
+def encoder_input(norm: Normalised, context: str | None, role: str = "public",
+                  role_input: bool = True) -> str | tuple[str, str]:
+    """The tokenizer input for one item: the text, or (text, second segment) as a pair.
+
+    The second segment is the context and, for the organisation's own items when the
+    artefact was trained with roles, ``ORG_MARK`` before it.
+    """
+    ctx = _context_text(context) if context else ""
+    if role_input and role == "organisation":
+        return (norm.text, f"{ORG_MARK} {ctx}".strip())
+    if ctx.strip():
+        return (norm.text, ctx)
     return norm.text
+
+
+def model_items(items: Sequence[ClassifierInput]) -> list[ModelItem]:
+    """The model's view of classifier inputs: text, context and who wrote it."""
+    return [(it.text, it.context, AuthorRole(it.author_role).value) for it in items]
+
+
+def item_input(item: dict[str, Any]) -> ModelItem:
+    """The model's view of one labelled item (the domain JSON shape)."""
+    return (item["text"], item.get("context"), item.get("author_role") or "public")
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -105,6 +138,7 @@ class EncoderRuntime:
         self.token_types: list[str] = self.config["token_types"]
         self.thresholds: dict[str, float] = self.config["thresholds"]
         self.version: str = self.config["version"]
+        self.role_input: bool = bool(self.config.get("role_input", False))
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
@@ -118,22 +152,22 @@ class EncoderRuntime:
         self.tokenizer = make_tokenizer(directory / "tokenizer.json")
         self.tokenizer.no_padding()
         self._lock = threading.Lock()
-        self._memo_key: tuple[tuple[str, str | None], ...] | None = None
+        self._memo_key: tuple[ModelItem, ...] | None = None
         self._memo: list[EncoderResult] = []
 
-    def run(self, pairs: Sequence[tuple[str, str | None]]) -> list[EncoderResult]:
-        """Results for (text, context) pairs, in order. Repeat calls are free."""
-        key = tuple(pairs)
+    def run(self, items: Sequence[ModelItem]) -> list[EncoderResult]:
+        """Results for (text, context, author role) items, in order. Repeat calls are free."""
+        key = tuple(items)
         with self._lock:
             if key == self._memo_key:
                 return self._memo
-            results = self._run(pairs)
+            results = self._run(items)
             self._memo_key, self._memo = key, results
             return results
 
-    def _run(self, pairs: Sequence[tuple[str, str | None]]) -> list[EncoderResult]:
-        norms = [normalise(t) for t, _ in pairs]
-        inputs = [encoder_input(n, c) for n, (_, c) in zip(norms, pairs)]
+    def _run(self, items: Sequence[ModelItem]) -> list[EncoderResult]:
+        norms = [normalise(t) for t, _, _ in items]
+        inputs = [encoder_input(n, c, r, self.role_input) for n, (_, c, r) in zip(norms, items)]
         # Tokenise everything once, unpadded, then batch by token count and pad each batch
         # only to its own longest item: sorting by characters left a third of the tokens
         # fed to the model as padding.

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from classifiers import rules
 from classifiers.base import Classifier, ClassifierInput, Detection, Span
 from classifiers.context import SettingContext
-from classifiers.encoder import EncoderRuntime, shared_runtime
+from classifiers.encoder import EncoderRuntime, model_items, shared_runtime
 from classifiers.normalise import Normalised, normalise
 from classifiers.policy_model import EVIDENCE_HEAD_FRACTION, EVIDENCE_STRONG
 from monitor.types import AuthorRole, Category
@@ -62,7 +62,7 @@ class PersonalDataClassifier(Classifier):
         return spans
 
     def classify_batch(self, items: Sequence[ClassifierInput]) -> list[list[Detection]]:
-        results = self.runtime.run([(it.text, it.context) for it in items])
+        results = self.runtime.run(model_items(items))
         out: list[list[Detection]] = []
         for item, res in zip(items, results):
             exact = self.rule_spans(item, res.norm)

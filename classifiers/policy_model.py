@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from classifiers.base import Classifier, ClassifierInput, Detection, Span
-from classifiers.encoder import EncoderRuntime, shared_runtime
+from classifiers.encoder import EncoderRuntime, model_items, shared_runtime
 from classifiers.safeguarding_cues import cue_spans
 from monitor.types import Category
 
@@ -48,7 +48,7 @@ class PolicyEncoderClassifier(Classifier):
         self.version = f"policy-encoder-1+{self.runtime.version}"  # type: ignore[misc]
 
     def classify_batch(self, items: Sequence[ClassifierInput]) -> list[list[Detection]]:
-        results = self.runtime.run([(it.text, it.context) for it in items])
+        results = self.runtime.run(model_items(items))
         out: list[list[Detection]] = []
         for item, res in zip(items, results):
             found: list[Detection] = []

@@ -64,7 +64,7 @@ def evaluate_public(path: Path, runtime: EncoderRuntime | None = None,
     runtime = runtime or shared_runtime()
     name = name or path.parent.name
     rows = read_jsonl(path)
-    results = runtime.run([(r["text"], None) for r in rows])
+    results = runtime.run([(r["text"], None, "public") for r in rows])
     if name in _BINARY:
         head, positive = _BINARY[name]
         th = runtime.thresholds.get(head, 0.5)

@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from classifiers.encoder import ARTEFACT_DIR, EncoderRuntime
+from classifiers.encoder import ARTEFACT_DIR, EncoderRuntime, item_input
 from classifiers.training.data import MIXES
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def measure(out_dir: Path = ARTEFACT_DIR) -> dict[str, Any]:
     dev = read_jsonl(data_root() / "domain" / "dev.jsonl")
     pred = list(classify_items(dev, clfs))
     result: dict[str, Any] = {"dev": evaluate(dev, pred)}
-    raw = runtime.run([(it["text"], it.get("context")) for it in dev])
+    raw = runtime.run([item_input(it) for it in dev])
     y = [("safeguarding" in it["labels"]) for it in dev]
     table = []
     for th in (0.05, 0.1, 0.2, 0.3, 0.4, runtime.thresholds["safeguarding"], 0.5, 0.7):
@@ -83,6 +83,11 @@ def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
         "fine-tuned end to end with sentence heads "
         f"({', '.join(cfg['sent_heads'])}) and per-token heads (evidence span type; person name) · "
         "ONNX int8, per-channel weights · run with `tokenizers` + `onnxruntime` only.",
+        "",
+        "Input: the normalised text, paired with up to 160 characters of the text it replies "
+        "to" + (" and, for the organisation's own items, a mark saying so (`encoder.ORG_MARK`): "
+                "the same words mean one thing from the club's page and another from a parent"
+                if cfg.get("role_input") else "") + ".",
         "",
         "## Intended use",
         "Flagging items on a UK childcare provider's own social media accounts for a human "

@@ -47,13 +47,15 @@ class Example:
     persons: list[tuple[int, int]] | None = None  # person-name spans (original offsets)
     source: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    role: str = "public"  # author role; public-set posts are all the public's
 
 
 def from_item(item: dict[str, Any], source: str) -> Example:
     labels = set(item.get("labels") or [])
     return Example(item["text"], item.get("context"),
                    {h: float(h in labels) for h in DOMAIN_HEADS},
-                   spans=list(item.get("spans") or []), source=source)
+                   spans=list(item.get("spans") or []), source=source,
+                   role=item.get("author_role") or "public")
 
 
 def split_domain_train(seed: int = 7, holdout: float = 0.15) -> tuple[
@@ -151,6 +153,12 @@ MIXES: dict[str, dict[str, Any]] = {
     # head sees slurs it would otherwise meet first in production.
     "v7": {"domain": 3, "written": 2, "offensive": None, "hate": 4000, "ner": 2500,
            "v2_templates": False, "v3_templates": True, "v4_templates": True, "hatexplain": 4000},
+    # v8: v7 plus the author role in the model input (encoder.ORG_MARK) and the fifth
+    # template batch (TEMPLATES_V5: hard negatives in everyday forms, and the organisation
+    # breaking the policy so that its role is no blanket excuse).
+    "v8": {"domain": 3, "written": 2, "offensive": None, "hate": 4000, "ner": 2500,
+           "v2_templates": False, "v3_templates": True, "v4_templates": True, "hatexplain": 4000,
+           "v5_templates": True, "role_input": True},
 }
 
 
@@ -158,7 +166,8 @@ def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
                       mix: str = SHIPPED_MIX) -> list[Example]:
     """The whole training mix, deterministic for a seed."""
     from classifiers.training.generate import generate
-    from classifiers.training.templates import TEMPLATES, TEMPLATES_V2, TEMPLATES_V3, TEMPLATES_V4
+    from classifiers.training.templates import (TEMPLATES, TEMPLATES_V2, TEMPLATES_V3,
+                                                TEMPLATES_V4, TEMPLATES_V5)
 
     cfg = MIXES[mix]
     rng = random.Random(seed)
@@ -169,6 +178,8 @@ def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
         templates = templates + TEMPLATES_V3
     if cfg.get("v4_templates"):
         templates = templates + TEMPLATES_V4
+    if cfg.get("v5_templates"):
+        templates = templates + TEMPLATES_V5
     written = [from_item(it, "generated") for it in generate(
         n_per_template=cfg.get("per_template", 12), seed=seed, templates=templates)]
     fb = [from_item(it, "feedback") for it in feedback]

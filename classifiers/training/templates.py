@@ -862,3 +862,87 @@ TEMPLATES_V4: list[dict[str, Any]] = [
     {"text": "Is it cheaper if we book the whole week rather than single days?", "labels": []},
     {"text": "We were left speechless by the kids' show, well done everyone 👏", "labels": []},
 ]
+
+# Fifth batch (28 Nov): the hard negatives of categories.md in more of their everyday forms
+# — negativity and swearing aimed at nobody, comments that defend someone or ask for
+# kindness, the organisation's own notices and the replies the policy asks it to give
+# ("please contact the Setting Manager directly") — and, so that the author role does not
+# become a blanket excuse, the organisation breaking the policy itself: discussing an
+# incident, a child's details or a safeguarding matter in public, or losing its temper.
+_COMPLAINT_PARENTS = [
+    "My {rel} came home upset again and nobody will tell me what happened",
+    "Why did nobody ring me when my {rel} was hurt at club?",
+    "Third time this month the invoice has been wrong",
+    "Who was watching the kids on {day}? Because it wasn't your staff",
+]
+
+TEMPLATES_V5: list[dict[str, Any]] = [
+    # ---------------- negativity and swearing aimed at nobody
+    {"text": "Bloody roadworks on {street} again, took me forty minutes to get to {club}", "labels": []},
+    {"text": "Everything's gone up, petrol, food, the lot. Don't know how anyone manages", "labels": []},
+    {"text": "Third wet play this week, this weather is absolute rubbish ☔", "labels": []},
+    {"text": "Who decided the summer holidays should be six weeks long 😩 send help", "labels": []},
+    {"text": "Not the club's fault at all but the car park at {school} is a nightmare at 3pm",
+     "labels": []},
+    {"text": "Ugh, Mondays. At least breakfast club has toast 😂", "labels": []},
+    {"text": "{money} for school shoes he'll grow out of by Christmas, what a joke", "labels": []},
+    {"text": "Damn it, missed the booking deadline again, totally my own fault", "labels": []},
+    {"text": "The state of my kitchen after my {rel}'s baking experiment 😂 never again", "labels": []},
+    {"text": "What a crap week. Roll on Friday 🍷", "labels": []},
+    # ---------------- defending someone, asking for kindness: about abuse, not abuse
+    {"text": "There's no need for comments like that on a page for children's clubs", "labels": []},
+    {"text": "Leave the staff alone, they do a hard job for not much money", "labels": []},
+    {"text": "Not ok to talk about a little kid like that. Please just be kind.", "labels": []},
+    {"text": "Can we keep this page positive please, people come here to find out about clubs",
+     "labels": []},
+    {"text": "A story about a family with two dads is just a story about a family", "labels": []},
+    {"text": "I'm not happy about the price rise either but calling the manager names won't fix it",
+     "labels": []},
+    {"text": "Sounds like you've had a rough day {adult}, hope it gets sorted 💛", "labels": []},
+    # ---------------- the organisation's notices and the replies the policy asks for
+    {"text": "Hi {adult}, thank you for raising this. Please email the Setting Manager directly so we can look into it properly.",
+     "labels": [], "role": ORG, "kind": "reply", "context": _COMPLAINT_PARENTS},
+    {"text": "We've hidden some comments here. Concerns about a child are always handled privately, please call the office.",
+     "labels": [], "role": ORG},
+    {"text": "Our complaints procedure is on our website, and parents can contact Ofsted directly at any time.",
+     "labels": [], "role": ORG},
+    {"text": "Our {club} club was inspected this month, we'll share the report when it's published.",
+     "labels": [], "role": ORG},
+    {"text": "Snack is at 4pm. Please tell us about any allergies on the booking form 🍎",
+     "labels": [], "role": ORG},
+    {"text": "Fire drills happen once a term at every site so the children know what to do 🔔",
+     "labels": [], "role": ORG},
+    {"text": "Accident forms are shown to parents at collection and signed, as always.",
+     "labels": [], "role": ORG},
+    {"text": "Sorry for the slow reply {adult}, the office will ring you this afternoon about the invoice.",
+     "labels": [], "role": ORG, "kind": "reply", "context": _COMPLAINT_PARENTS},
+    {"text": "We're sorry you've had a bad experience. Please send us a private message so we can help.",
+     "labels": [], "role": ORG, "kind": "reply", "context": _COMPLAINT_PARENTS},
+    {"text": "All our staff hold enhanced DBS checks and paediatric first aid certificates.",
+     "labels": [], "role": ORG},
+    {"text": "Children may bring a reading book; toys from home stay in their bags until home time.",
+     "labels": [], "role": ORG},
+    {"text": "All sites are closed on {day} for the bank holiday. See you the day after!",
+     "labels": [], "role": ORG},
+    # ---------------- the public asking, thanking, or reporting something resolved
+    {"text": "Does anyone know if the {day} club is still on with all this snow?", "labels": []},
+    {"text": "Thanks to whoever found my {rel}'s shoe, it was in the wrong bag all along 😂",
+     "labels": []},
+    {"text": "Staff stayed on when I was stuck in traffic, honestly brilliant about it", "labels": []},
+    {"text": "Did they practise the fire alarm today? Mine wouldn't stop talking about lining up on the field",
+     "labels": []},
+    {"text": "Is the {money} for the trip paid in the app or in cash on the day?", "labels": []},
+    # ---------------- the organisation breaking the policy itself
+    {"text": "Hi {adult}, [[{child}|child_name]] [[was bitten by another child during tag this afternoon|complaint]] and staff cleaned the mark",
+     "labels": [CO, CI], "role": ORG, "kind": "reply", "context": _COMPLAINT_PARENTS},
+    {"text": "Update: [[a child walked out of {club} on {day} without staff noticing and was found on {street}]]. We're reviewing our procedures.",
+     "labels": [CO], "role": ORG},
+    {"text": "Hi {adult}, [[we know about the allergic reaction at snack time and the EpiPen was used]], the menu has changed",
+     "labels": [CO], "role": ORG, "kind": "reply", "context": _COMPLAINT_PARENTS},
+    {"text": "[[The play leader involved in {day}'s incident has been suspended while we investigate|disclosure]]",
+     "labels": [PD], "role": ORG},
+    {"text": "[[Honestly {adult}, you're an embarrassment|insult]], stop posting rubbish on our page",
+     "labels": [AB], "role": ORG, "kind": "reply", "context": _COMPLAINT_PARENTS},
+    {"text": "[[We have passed on the concerns about the bruises on a child's arm to social care]], thank you all",
+     "labels": [SG], "role": ORG},
+]

