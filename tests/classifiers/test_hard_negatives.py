@@ -62,11 +62,11 @@ def test_a_press_threat_makes_a_complaint_high(classify: Any) -> None:
 #: Everyday posts and comments of a childcare page, written for this check (not from the
 #: domain set and not used in training): booking, prices, menus, closures, thanks.
 EVERYDAY = Path(__file__).with_name("everyday_posts.txt")
-CEILING_EVERYDAY_FLAGS = 2  # measured 2 (shipped v7 soup); 0 with mix v1, 4 with a first v7 soup
+CEILING_EVERYDAY_FLAGS = 1  # measured 0 (mix v8); 2 with the v7 soup, 0 with v1, 4 with a first v7 soup
 
 
 def test_everyday_page_traffic_stays_almost_silent(classify: Any) -> None:
-    """Fifty ordinary items: at most two flags. A model that learned 'spaces left on
+    """Fifty ordinary items: at most one flag. A model that learned 'spaces left on
     Tuesday' as a complaint would bury a Setting Manager in alerts on a real page."""
     flagged = []
     for line in EVERYDAY.read_text().splitlines():
