@@ -77,6 +77,13 @@ _NOT_NAMES = {"mum", "dad", "nan", "nana", "grandad", "grandma", "year", "recept
               "thank", "god", "lord", "christmas", "easter", "summer", "setting", "lady", "gran",
               "auntie", "uncle", "cousin", "partner", "husband", "wife", "ex", "friend", "favourite",
               "head", "deputy", "designated", "lead", "office", "page", "website", "hearts"}
+# "our Ofsted report", "our Friday film night", "our Diwali party": the bodies, calendar
+# words and festivals a childcare page writes about after "our" are not children.
+_NOT_NAMES |= {"ofsted", "nhs", "pta", "senco", "sendco", "dsl", "sats", "dbs", "council",
+               "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+               "january", "february", "march", "april", "june", "july", "august", "september",
+               "october", "november", "december", "spring", "autumn", "winter", "halloween",
+               "diwali", "eid", "ramadan", "vaisakhi", "hanukkah", "pride", "bonfire", "valentine's"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 #: Where a capitalised word is not a child's name (categories.md hard negatives): inside an
 #: @handle or a web address, and the names of pets, mascots and toys ("our guinea pigs

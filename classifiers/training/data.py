@@ -159,6 +159,11 @@ MIXES: dict[str, dict[str, Any]] = {
     "v8": {"domain": 3, "written": 2, "offensive": None, "hate": 4000, "ner": 2500,
            "v2_templates": False, "v3_templates": True, "v4_templates": True, "hatexplain": 4000,
            "v5_templates": True, "role_input": True},
+    # v9: v8 plus the sixth batch (TEMPLATES_V6: the organisation narrating incidents,
+    # referrals and disputes on its own page, beside notices on the same topics).
+    "v9": {"domain": 3, "written": 2, "offensive": None, "hate": 4000, "ner": 2500,
+           "v2_templates": False, "v3_templates": True, "v4_templates": True, "hatexplain": 4000,
+           "v5_templates": True, "v6_templates": True, "role_input": True},
 }
 
 
@@ -167,7 +172,7 @@ def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
     """The whole training mix, deterministic for a seed."""
     from classifiers.training.generate import generate
     from classifiers.training.templates import (TEMPLATES, TEMPLATES_V2, TEMPLATES_V3,
-                                                TEMPLATES_V4, TEMPLATES_V5)
+                                                TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6)
 
     cfg = MIXES[mix]
     rng = random.Random(seed)
@@ -180,6 +185,8 @@ def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
         templates = templates + TEMPLATES_V4
     if cfg.get("v5_templates"):
         templates = templates + TEMPLATES_V5
+    if cfg.get("v6_templates"):
+        templates = templates + TEMPLATES_V6
     written = [from_item(it, "generated") for it in generate(
         n_per_template=cfg.get("per_template", 12), seed=seed, templates=templates)]
     fb = [from_item(it, "feedback") for it in feedback]

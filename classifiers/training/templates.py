@@ -946,3 +946,43 @@ TEMPLATES_V5: list[dict[str, Any]] = [
     {"text": "[[We have passed on the concerns about the bruises on a child's arm to social care]], thank you all",
      "labels": [SG], "role": ORG},
 ]
+
+# Sixth batch (28 Nov): more of the organisation breaking the policy on its own page. With
+# its role in the input (mix v8) the model learned that the club's posts are rarely
+# flagged; a staff member narrating an accident, naming a referral or snapping at a parent
+# on the official account is exactly what the policy forbids, so these kinds need weight of
+# their own, each beside a notice on the same topic that is fine.
+TEMPLATES_V6: list[dict[str, Any]] = [
+    {"text": "[[After {day}'s fall in the {club} playground, when a {year} girl cut her head open]], the slide will stay closed.",
+     "labels": [CO], "role": ORG},
+    {"text": "[[Last {day} a child from our {club} club was handed to an adult who wasn't on the collection list]]; the police were called.",
+     "labels": [CO], "role": ORG},
+    {"text": "[[We're aware two boys fought at {club} on {day} and one needed first aid]]. Both families have been told.",
+     "labels": [CO], "role": ORG},
+    {"text": "Hi {adult}, [[we checked and your {rel} was pushed off the bench by an older child at 4.10, and the accident form was missed]]",
+     "labels": [CO], "role": ORG, "kind": "reply", "context": _COMPLAINT_PARENTS},
+    {"text": "[[Apologies to the family whose {rel} was given a snack with nuts on {day}]], the ambulance was only a precaution.",
+     "labels": [CO], "role": ORG},
+    {"text": "[[We're aware the local paper is running a story about the incident at {club}|press_threat]] and will comment when the investigation ends.",
+     "labels": [CO], "role": ORG},
+    {"text": "[[We have made a referral to social services about the family who were posting here last night]]",
+     "labels": [SG], "role": ORG},
+    {"text": "[[Staff noticed bruising on one of our children and the police are now involved]], so we won't comment further.",
+     "labels": [SG], "role": ORG},
+    {"text": "[[A member of our team has been suspended|disclosure]] [[after a child said he hurt her|disclosure]]",
+     "labels": [SG, PD], "role": ORG},
+    {"text": "Hi {adult}, [[{child}|child_name]] [[hit another child with a bat during rounders|complaint]] and has been spoken to.",
+     "labels": [CO, CI], "role": ORG, "kind": "reply", "context": _COMPLAINT_PARENTS},
+    {"text": "[[Maybe if you collected your kids on time for once, {adult}, we wouldn't have this problem|insult]]",
+     "labels": [AB], "role": ORG, "kind": "reply", "context": _COMPLAINT_PARENTS},
+    {"text": "Hi {adult}, [[as your ex isn't allowed to collect under the court order|disclosure]] we'll only release [[{child}|child_name]] to you.",
+     "labels": [PD, CI], "role": ORG, "kind": "reply", "context": _COMPLAINT_PARENTS},
+    # the same topics, said as the policy asks
+    {"text": "We review our accident procedures every term with all our staff.", "labels": [], "role": ORG},
+    {"text": "If your child has a bump or graze at club, you'll get an accident form to sign at collection.",
+     "labels": [], "role": ORG},
+    {"text": "Our safeguarding policy explains how we work with children's services; it's on the website.",
+     "labels": [], "role": ORG},
+    {"text": "We can't discuss individual children here, {adult}, but the manager will call you today.",
+     "labels": [], "role": ORG, "kind": "reply", "context": _COMPLAINT_PARENTS},
+]

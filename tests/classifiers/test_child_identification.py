@@ -129,3 +129,15 @@ def test_a_family_named_by_its_surname_is_found_and_a_sites_children_are_not(
     """'the Nowicki kids' names a family of children; 'the Brookside kids' are a club's."""
     assert "Nowicki" in _names(clf, "It'll be from the Nowicki kids, they're always filthy")
     assert "Brookside" not in _names(clf, "The Brookside kids had a great time at the farm")
+
+
+@pytest.mark.parametrize("text", [
+    "Reminder: our Ofsted report is on the website.",
+    "Our Friday film night is back next week 🎬",
+    "Photos from our Diwali celebration are in the app 🪔",
+])
+def test_calendar_words_and_bodies_after_our_are_not_children(
+        clf: ChildIdentificationClassifier, text: str) -> None:
+    """'our Ofsted report' and 'our Friday film night' name no child; 'our Isla' does."""
+    assert _names(clf, text, author_role=AuthorRole.ORGANISATION) == []
+    assert "Isla" in _names(clf, "Our Isla loved the film night 🎬")

@@ -9,7 +9,7 @@ import pytest
 
 from classifiers.training.data import MIXES, data_root, read_jsonl, training_examples
 from classifiers.training.generate import generate
-from classifiers.training.templates import TEMPLATES_V4, TEMPLATES_V5
+from classifiers.training.templates import TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6
 
 
 def test_a_soup_is_the_mean_of_its_runs_and_keeps_integer_buffers() -> None:
@@ -50,7 +50,8 @@ def test_hatexplain_hate_is_abuse_and_nothing_from_a_test_split_is_used() -> Non
             assert train[e.text] - {"hatespeech"}
 
 
-@pytest.mark.parametrize("batch", [TEMPLATES_V4, TEMPLATES_V5], ids=["fourth", "fifth"])
+@pytest.mark.parametrize("batch", [TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6],
+                         ids=["fourth", "fifth", "sixth"])
 def test_the_later_template_batches_are_not_copied_from_dev(batch: list[dict[str, Any]]) -> None:
     """Written from the policy: no rendered item is a near-copy of a domain dev item."""
     from rapidfuzz import fuzz, process
