@@ -168,6 +168,11 @@ def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
         "than on dev. Calibrate with reviewer feedback (`safeguard train --feedback`).",
         "- Safeguarding is set for recall: expect false alarms on worried-parent posts and "
         "organisation replies to disclosures.",
+        *(["- The model knows when the organisation wrote an item, and the domain data "
+           "rarely flags the organisation's own posts, so it flags fewer of them: check "
+           "`tests/classifiers/organisation_posts.txt` (six breaches of the policy by the "
+           "club's page, six fine notices) before shipping a new artefact."]
+          if cfg.get("role_input") else []),
         "- The TweetEval hate data covers only immigrants and women (HateXplain, in mix v7, "
         "adds race, religion, sexuality and disability, in US-centred Gab and Twitter text); "
         "the `hate` head only raises severity, it never flags on its own.",

@@ -76,3 +76,25 @@ def test_everyday_page_traffic_stays_almost_silent(classify: Any) -> None:
         if rec["labels"]:
             flagged.append((rec["labels"], text))
     assert len(flagged) <= CEILING_EVERYDAY_FLAGS, flagged
+
+
+#: The organisation's own posts, written for this check (not from the domain set, never
+#: trained on): six that break the policy on the club's page, six that do not.
+ORGANISATION_POSTS = Path(__file__).with_name("organisation_posts.txt")
+FLOOR_ORGANISATION_BREACHES = 4  # of 6; measured 4 (mix v8), 5 with v7 and with v9
+
+
+def test_the_organisations_own_role_is_no_blanket_excuse(classify: Any) -> None:
+    """The model knows who wrote an item, and the club's page is rarely flagged; but a
+    staff member narrating an accident, insulting a parent or announcing a dismissal on
+    the official account is what the policy forbids, and must still be flagged."""
+    found, noisy = [], []
+    for line in ORGANISATION_POSTS.read_text().splitlines():
+        want, text = line.split("|", 1)
+        labels = classify(text, author_role="organisation", kind="post")["labels"]
+        if want == "-" and labels:
+            noisy.append((labels, text))
+        elif want != "-" and want in labels:
+            found.append(text)
+    assert len(found) >= FLOOR_ORGANISATION_BREACHES, found
+    assert len(noisy) <= 1, noisy
