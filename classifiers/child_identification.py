@@ -105,6 +105,24 @@ def says_child(text: str, author_role: AuthorRole | None) -> bool:
             and not _STAFF_CUE.search(text))
 
 
+_STAFF_ROLE = (r"(?:staff member|member of staff|play ?worker|play leader|practitioner|"
+               r"(?:deputy |assistant )?manager|deputy|cook|chef|volunteer|apprentice|room leader|"
+               r"teaching assistant|DSL|SENCo)")
+#: A person the text introduces as staff ("Meet the team: Hannah …", "Hannah has been a
+#: playworker …", "our cook Denise"): categories.md's hard negative, staff named in praise.
+_STAFF_INTRO = re.compile(
+    r"\b([A-Z][a-z]{2,})(?: [A-Z][a-z]+)? (?:has been|is|was|became|joins us as|joined us as) "
+    rf"(?:a |an |our |the )?(?:new |lovely |brilliant |fantastic )?{_STAFF_ROLE}\b"
+    rf"|\b(?:[Oo]ur|[Nn]ew|[Tt]he) (?:new )?{_STAFF_ROLE},? ([A-Z][a-z]{{2,}})\b"
+    r"|\bMeet (?:the|our) (?:new )?(?:team|staff)\b[:,\-–— ]+([A-Z][a-z]{2,})\b")
+
+
+def _staff_words(*texts: str | None) -> set[str]:
+    """Names the item or the post it replies to introduces as staff (case-folded)."""
+    return {name.casefold() for text in texts if text
+            for m in _STAFF_INTRO.finditer(text) for name in m.groups() if name}
+
+
 def _addressee_words(author: str | None) -> set[str]:
     """The words of a display name ("Aisha Rahman" → {"aisha", "rahman"})."""
     if not author:
@@ -287,9 +305,10 @@ class ChildIdentificationClassifier(Classifier):
                    if not _TITLE.search(item.text[:t.start])]
 
         # Names that are not a child's: the person a reply answers (an adult who
-        # commented), and names inside e-mails, handles, titles, pets or the club's own
-        # site names; the site names are no detail about a child either.
-        addressee = _addressee_words(item.context_author)
+        # commented), staff the item or its post introduces ("Meet the team: Hannah …"),
+        # and names inside e-mails, handles, titles, pets or the club's own site names;
+        # the site names are no detail about a child either.
+        addressee = _addressee_words(item.context_author) | _staff_words(item.text, item.context)
         not_children = _not_child_names(item, norm, self.own_names)
         if addressee or not_children:
             setting = [sp for sp in not_children if sp.type == "setting"]

@@ -15,6 +15,7 @@ keeps photos and captions consistent.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from classifiers.base import Classifier, ClassifierInput, Detection, Span
@@ -27,13 +28,17 @@ DEFAULT_TEXT_CLASSIFIERS = ("child_identification", "personal_data")
 MIN_OCR_CHARS = 3
 
 
+_WRITTEN_NAME = re.compile(r"\b[A-Z][a-z]+\b")
+
+
 def ocr_name_counts(span_type: str, words: str, label: str | None) -> bool:
-    """A name read from a picture counts when it is written as a name (a capital letter)
-    or is on the roster. OCR of crafts, drawings and handwriting yields lower-case
-    fragments ("wes" from a painted label) that the text model can take for names."""
+    """A name read from a picture counts when it is written as a name (a capital letter
+    followed by lower-case letters) or is on the roster. OCR of crafts, drawings and
+    handwriting yields lower-case fragments ("wes" from a painted label) and stray single
+    letters ("A A e" from pumpkin faces) that the text model can take for names."""
     if span_type not in ("child_name", "surname") or label == "roster_name":
         return True
-    return words.strip()[:1].isupper()
+    return bool(_WRITTEN_NAME.search(words))
 
 
 class ImageTextClassifier(ImageClassifier):

@@ -141,3 +141,15 @@ def test_calendar_words_and_bodies_after_our_are_not_children(
     """'our Ofsted report' and 'our Friday film night' name no child; 'our Isla' does."""
     assert _names(clf, text, author_role=AuthorRole.ORGANISATION) == []
     assert "Isla" in _names(clf, "Our Isla loved the film night 🎬")
+
+
+def test_staff_introduced_by_a_post_or_its_parent_are_not_children(
+        clf: ChildIdentificationClassifier) -> None:
+    """'Meet the team: Hannah has been a playworker for 6 years' names staff, and so does
+    'Hannah is the best!' under it; a child named beside staff is still found."""
+    intro = "Meet the team: Hannah has been a playworker at Oakfield for 6 years 💛"
+    assert clf.classify(ClassifierInput(id="t", text=intro,
+                                        author_role=AuthorRole.ORGANISATION)) == []
+    assert _names(clf, "Hannah is the best!", context=intro) == []
+    assert _names(clf, "Our cook Denise made pizzas with Tommy today",
+                  author_role=AuthorRole.ORGANISATION) == ["Tommy"]

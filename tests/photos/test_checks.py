@@ -310,9 +310,11 @@ def test_small_faces_in_a_group_photo_are_found_in_closer_tiles() -> None:
     ("child_name", "Amelia", "model", True),
     ("child_name", "wes", "model", False),      # an OCR fragment of a craft label
     ("child_name", "wes", "roster_name", True),  # the roster knows a Wes: it counts
+    ("child_name", "A A e", "model", False),    # stray letters from a carved pumpkin
+    ("child_name", "Jo", "model", True),        # a short name written as a name
     ("school", "oakfield primary", "model", True),
 ])
-def test_a_lower_case_ocr_fragment_is_not_a_name_unless_the_roster_knows_it(
+def test_an_ocr_fragment_is_a_name_only_when_written_as_one_or_on_the_roster(
         span_type: str, words: str, label: str, counts: bool) -> None:
     from classifiers.images.text_check import ocr_name_counts
 
