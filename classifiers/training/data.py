@@ -164,6 +164,13 @@ MIXES: dict[str, dict[str, Any]] = {
     "v9": {"domain": 3, "written": 2, "offensive": None, "hate": 4000, "ner": 2500,
            "v2_templates": False, "v3_templates": True, "v4_templates": True, "hatexplain": 4000,
            "v5_templates": True, "v6_templates": True, "role_input": True},
+    # v10: v9, but every abuse and safeguarding item with evidence also gets an evasion
+    # copy (others: half, as before). Commenters dodge filters mostly in insults and
+    # contact requests (categories.md), and v9 lost evasion recall on abuse.
+    "v10": {"domain": 3, "written": 2, "offensive": None, "hate": 4000, "ner": 2500,
+            "v2_templates": False, "v3_templates": True, "v4_templates": True, "hatexplain": 4000,
+            "v5_templates": True, "v6_templates": True, "role_input": True,
+            "evade_always": ("abuse", "safeguarding")},
 }
 
 
@@ -192,8 +199,9 @@ def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
     fb = [from_item(it, "feedback") for it in feedback]
     own = domain * cfg["domain"] + written * cfg["written"] + fb * cfg["domain"]
     augmented = []
+    evaded = cfg.get("evade_always", ())
     for ex in domain + written:
-        if ex.spans and rng.random() < 0.5:
+        if ex.spans and (rng.random() < 0.5 or any(ex.heads.get(h) for h in evaded)):
             augmented.append(evade(ex, rng))
     examples = own + augmented
     examples += _public_binary("tweeteval_offensive", "offensive", "offensive", cfg["offensive"], rng)

@@ -82,3 +82,14 @@ def test_the_fifth_batch_does_not_make_the_organisation_a_blanket_excuse() -> No
     flagged = {label for t in org for label in t["labels"]}
     assert {"complaint", "abuse", "safeguarding", "personal_data"} <= flagged
     assert sum(1 for t in org if not t["labels"]) > len(flagged)
+
+
+def test_mix_v10_gives_every_abuse_and_safeguarding_item_an_evasion_copy() -> None:
+    """Commenters dodge filters mostly in insults and contact requests: in v10 each such
+    item with evidence is also trained in an evaded form (others: about half)."""
+    examples = training_examples(mix="v10")
+    evaded = sum(1 for e in examples if e.source.endswith("+evasion")
+                 and (e.heads.get("abuse") or e.heads.get("safeguarding")))
+    own = {(e.text, e.context) for e in examples if e.source in ("domain", "generated")
+           and e.spans and (e.heads.get("abuse") or e.heads.get("safeguarding"))}
+    assert evaded >= len(own) > 0
