@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from classifiers.encoder import EncoderRuntime, shared_runtime
+from classifiers.encoder import EncoderRuntime, item_input, shared_runtime
 from classifiers.training.data import read_jsonl
 
 _BINARY = {
@@ -64,7 +64,7 @@ def evaluate_public(path: Path, runtime: EncoderRuntime | None = None,
     runtime = runtime or shared_runtime()
     name = name or path.parent.name
     rows = read_jsonl(path)
-    results = runtime.run([(r["text"], None, "public") for r in rows])
+    results = runtime.run([item_input(r) for r in rows])
     if name in _BINARY:
         head, positive = _BINARY[name]
         th = runtime.thresholds.get(head, 0.5)

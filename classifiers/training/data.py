@@ -153,25 +153,19 @@ MIXES: dict[str, dict[str, Any]] = {
     # head sees slurs it would otherwise meet first in production.
     "v7": {"domain": 3, "written": 2, "offensive": None, "hate": 4000, "ner": 2500,
            "v2_templates": False, "v3_templates": True, "v4_templates": True, "hatexplain": 4000},
-    # v8: v7 plus the author role in the model input (encoder.ORG_MARK) and the fifth
-    # template batch (TEMPLATES_V5: hard negatives in everyday forms, and the organisation
-    # breaking the policy so that its role is no blanket excuse).
-    "v8": {"domain": 3, "written": 2, "offensive": None, "hate": 4000, "ner": 2500,
-           "v2_templates": False, "v3_templates": True, "v4_templates": True, "hatexplain": 4000,
-           "v5_templates": True, "role_input": True},
-    # v9: v8 plus the sixth batch (TEMPLATES_V6: the organisation narrating incidents,
-    # referrals and disputes on its own page, beside notices on the same topics).
-    "v9": {"domain": 3, "written": 2, "offensive": None, "hate": 4000, "ner": 2500,
-           "v2_templates": False, "v3_templates": True, "v4_templates": True, "hatexplain": 4000,
-           "v5_templates": True, "v6_templates": True, "role_input": True},
-    # v10: v9, but every abuse and safeguarding item with evidence also gets an evasion
-    # copy (others: half, as before). Commenters dodge filters mostly in insults and
-    # contact requests (categories.md), and v9 lost evasion recall on abuse.
-    "v10": {"domain": 3, "written": 2, "offensive": None, "hate": 4000, "ner": 2500,
-            "v2_templates": False, "v3_templates": True, "v4_templates": True, "hatexplain": 4000,
-            "v5_templates": True, "v6_templates": True, "role_input": True,
-            "evade_always": ("abuse", "safeguarding")},
 }
+# Each later mix is the one before it plus one change, written as exactly that.
+# v8: v7 plus the author role in the model input (encoder.ORG_MARK) and the fifth template
+# batch (TEMPLATES_V5: hard negatives in everyday forms, and the organisation breaking the
+# policy so that its role is no blanket excuse).
+MIXES["v8"] = MIXES["v7"] | {"v5_templates": True, "role_input": True}
+# v9: v8 plus the sixth batch (TEMPLATES_V6: the organisation narrating incidents,
+# referrals and disputes on its own page, beside notices on the same topics).
+MIXES["v9"] = MIXES["v8"] | {"v6_templates": True}
+# v10: v9, but every abuse and safeguarding item with evidence also gets an evasion copy
+# (others: half, as before). Commenters dodge filters mostly in insults and contact
+# requests (categories.md), and v9 lost evasion recall on abuse.
+MIXES["v10"] = MIXES["v9"] | {"evade_always": ("abuse", "safeguarding")}
 
 
 def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),

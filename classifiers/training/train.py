@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.encoder import ARTEFACT_DIR, encoder_input, make_tokenizer
+from classifiers.encoder import ARTEFACT_DIR, encoder_input, item_input, make_tokenizer
 from classifiers.normalise import normalise
 from classifiers.training import SHIPPED_MIX, SHIPPED_SEEDS
 from classifiers.training.data import (DOMAIN_HEADS, MIXES, Example, split_domain_train,
@@ -224,7 +224,7 @@ def _fine_tune(model: Any, tokenizer: Any, examples: list[Example], seed: int,
 
 def calibrate(out_dir: Path) -> dict[str, float]:
     """Thresholds from the held-out slice of domain train, scored by the int8 model."""
-    from classifiers.encoder import EncoderRuntime, item_input
+    from classifiers.encoder import EncoderRuntime
 
     runtime = EncoderRuntime(out_dir)
     _, cal = split_domain_train()
@@ -266,7 +266,7 @@ def _public_thresholds(runtime: Any) -> dict[str, float]:
         if not path.exists():
             continue
         rows = read_jsonl(path)
-        probs = [r.probs[head] for r in runtime.run([(x["text"], None, "public") for x in rows])]
+        probs = [r.probs[head] for r in runtime.run([item_input(x) for x in rows])]
         y = [x["label"] == head for x in rows]
         best = max(np.linspace(0.1, 0.9, 81),
                    key=lambda th: _macro_f1(y, [p >= th for p in probs])["macro_f1"])

@@ -26,6 +26,7 @@ FLOOR_EVASION_LABEL_RECALL = 0.80  # measured 0.944 (16 dev items)
 FLOOR_TWEETEVAL_OFFENSIVE = 0.76  # measured 0.776 (mix v8; 0.794 with v7)
 FLOOR_TWEETEVAL_HATE = 0.49  # measured 0.521 (0.517 with v7); published best 0.564
 
+
 def test_artefacts_are_small_and_have_model_cards() -> None:
     """Everything shipped stays under 30 MB and every model has a card."""
     total = sum(p.stat().st_size for p in ARTEFACTS.rglob("*") if p.is_file())
@@ -80,21 +81,13 @@ def test_evasion_scores_within_five_points_of_plain(dev_report: dict[str, Any]) 
     assert dev_report["evasion"]["label_recall"] >= plain - 0.05
 
 
-def test_public_offensive_test_split_meets_floor() -> None:
-    """The offensive head holds its TweetEval test figure (never trained on test)."""
+@pytest.mark.parametrize("name,floor", [("tweeteval_offensive", FLOOR_TWEETEVAL_OFFENSIVE),
+                                        ("tweeteval_hate", FLOOR_TWEETEVAL_HATE)])
+def test_public_test_split_meets_floor(name: str, floor: float) -> None:
+    """The benchmark heads hold their TweetEval test figures (never trained on test)."""
     from classifiers.public_eval import evaluate_public
 
-    path = SHARED_DATA / "public" / "tweeteval_offensive" / "test.jsonl"
+    path = SHARED_DATA / "public" / name / "test.jsonl"
     if not path.exists():
         pytest.skip("shared public data not present")
-    assert evaluate_public(path)["macro_f1"] >= FLOOR_TWEETEVAL_OFFENSIVE
-
-
-def test_public_hate_test_split_meets_floor() -> None:
-    """The hate head holds its TweetEval test figure (never trained on test)."""
-    from classifiers.public_eval import evaluate_public
-
-    path = SHARED_DATA / "public" / "tweeteval_hate" / "test.jsonl"
-    if not path.exists():
-        pytest.skip("shared public data not present")
-    assert evaluate_public(path)["macro_f1"] >= FLOOR_TWEETEVAL_HATE
+    assert evaluate_public(path)["macro_f1"] >= floor
