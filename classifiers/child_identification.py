@@ -83,7 +83,11 @@ _NOT_NAMES = {"mum", "dad", "nan", "nana", "grandad", "grandma", "year", "recept
               "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
               "january", "february", "march", "april", "june", "july", "august", "september",
               "october", "november", "december", "spring", "autumn", "winter", "halloween",
-              "diwali", "eid", "ramadan", "vaisakhi", "hanukkah", "pride", "bonfire", "valentine's"}
+              "diwali", "eid", "ramadan", "vaisakhi", "hanukkah", "pride", "bonfire", "valentine's",
+              "baisakhi", "lohri", "holi", "navratri", "dussehra", "raksha", "bandhan", "rakhi",
+              "gurpurab", "chanukah", "passover", "purim", "rosh", "hashanah", "sukkot", "vesak",
+              "wesak", "hogmanay", "kwanzaa", "onam", "pongal", "lent", "shrove", "mothering",
+              "thanksgiving", "solstice", "advent", "nativity"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 #: Where a capitalised word is not a child's name (categories.md hard negatives): inside an
 #: @handle or a web address, and the names of pets, mascots and toys ("our guinea pigs
@@ -234,7 +238,25 @@ def _not_child_names(item: ClassifierInput, norm: Normalised,
         s, e = norm.to_original(m.start(1), m.end(1))
         out.append(Span(s, e, "pet"))
     out += _phrase_spans(norm, own_names, "setting")
+    out += _plain_word_spans(item.text)
     return out
+
+
+def _adult_age(span_text: str) -> bool:
+    """"he's 25", "turns 30": an age no child in wrap-around care has (the rules' ages stop
+    at 16; the tagger's may not)."""
+    numbers = [int(n) for n in re.findall(r"\d+", span_text)]
+    return bool(numbers) and min(numbers) > 16
+
+
+def _plain_word_spans(text: str) -> list[Span]:
+    """Words the model's tagger may take for a name but a name is not: the words in
+    ``_NOT_NAMES`` ("Happy Vaisakhi"), and, in text written with capitals, a word written
+    in lower case ("Staff birthday klaxon"). Text all in lower case keeps its names: many
+    commenters write "my harvey" and the model is the only reader of those."""
+    cased = bool(re.search(r"\b[A-Z][a-z]", text))  # "ARLO U FAMOUS" is shouting, not casing
+    return [Span(m.start(), m.end(), "word") for m in _WORD.finditer(text)
+            if m.group().casefold() in _NOT_NAMES or (cased and m.group().islower())]
 
 
 def _overlaps(a: Span, spans: Sequence[Span]) -> bool:
@@ -291,7 +313,8 @@ class ChildIdentificationClassifier(Classifier):
                   if t.type in _NAME_TYPES and t.score >= NAME_TAG_MIN}
         model_spans = [Span(t.start, t.end, t.type) for t in res.spans if t.type in CI_TYPES]
         model_spans = [s for s in model_spans
-                       if not (s.type in _NAME_TYPES and _TITLE.search(item.text[:s.start]))]
+                       if not (s.type in _NAME_TYPES and _TITLE.search(item.text[:s.start]))
+                       and not (s.type == "age" and _adult_age(item.text[s.start:s.end]))]
         config_spans = (_phrase_spans(norm, self.schools, "school")
                         + _phrase_spans(norm, self.uniforms, "uniform")
                         + _phrase_spans(norm, self.places, "place"))

@@ -153,3 +153,27 @@ def test_staff_introduced_by_a_post_or_its_parent_are_not_children(
     assert _names(clf, "Hannah is the best!", context=intro) == []
     assert _names(clf, "Our cook Denise made pizzas with Tommy today",
                   author_role=AuthorRole.ORGANISATION) == ["Tommy"]
+
+
+@pytest.mark.parametrize("text", [
+    "Happy Lohri and Vaisakhi from all the staff 🔥",
+    "Staff night out klaxon 🚨 Happy birthday to our chef, who turns 40 today and says she's 21",
+])
+def test_festivals_plain_words_and_adult_ages_name_no_child(
+        clf: ChildIdentificationClassifier, text: str) -> None:
+    """The tagger may read a festival or a lower-case word in a capitalised post as a name,
+    or an adult's age as a child's; none of them identifies a child."""
+    assert clf.classify(ClassifierInput(id="t", text=text,
+                                        author_role=AuthorRole.ORGANISATION)) == []
+    assert "Priya" in _names(clf, "Happy birthday to Priya, 7 today!",
+                             author_role=AuthorRole.ORGANISATION)
+
+
+def test_a_lower_case_name_counts_when_the_whole_comment_is_lower_case() -> None:
+    """Many commenters write everything in lower case ("is that harvey"): there a lower-case
+    word may be a name; in a capitalised post it is not offered as one."""
+    from classifiers.child_identification import _plain_word_spans
+
+    lower = "omg is that harvey from the club"
+    assert [lower[s.start:s.end] for s in _plain_word_spans(lower)] == ["club"]
+    assert [s.start for s in _plain_word_spans("Staff birthday klaxon")] == [0, 6, 15]
