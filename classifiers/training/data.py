@@ -166,6 +166,11 @@ MIXES["v9"] = MIXES["v8"] | {"v6_templates": True}
 # (others: half, as before). Commenters dodge filters mostly in insults and contact
 # requests (categories.md), and v9 lost evasion recall on abuse.
 MIXES["v10"] = MIXES["v9"] | {"evade_always": ("abuse", "safeguarding")}
+# v11: v9 plus the seventh batch (TEMPLATES_V7: the kinds of harm earlier batches wrote in
+# one or two shapes — strangers photographing, punishments, staff unfit to care,
+# exploitation, image abuse, self-harm — in several voices, beside hard negatives sharing
+# their words, and abuse aimed at more kinds of target).
+MIXES["v11"] = MIXES["v9"] | {"v7_templates": True}
 
 
 def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
@@ -173,21 +178,18 @@ def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
     """The whole training mix, deterministic for a seed."""
     from classifiers.training.generate import generate
     from classifiers.training.templates import (TEMPLATES, TEMPLATES_V2, TEMPLATES_V3,
-                                                TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6)
+                                                TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6,
+                                                TEMPLATES_V7)
 
     cfg = MIXES[mix]
     rng = random.Random(seed)
     fit, _ = split_domain_train()
     domain = [from_item(it, "domain") for it in fit]
-    templates = TEMPLATES + TEMPLATES_V2 if cfg["v2_templates"] else TEMPLATES
-    if cfg.get("v3_templates"):
-        templates = templates + TEMPLATES_V3
-    if cfg.get("v4_templates"):
-        templates = templates + TEMPLATES_V4
-    if cfg.get("v5_templates"):
-        templates = templates + TEMPLATES_V5
-    if cfg.get("v6_templates"):
-        templates = templates + TEMPLATES_V6
+    batches = {"v2_templates": TEMPLATES_V2, "v3_templates": TEMPLATES_V3,
+               "v4_templates": TEMPLATES_V4, "v5_templates": TEMPLATES_V5,
+               "v6_templates": TEMPLATES_V6, "v7_templates": TEMPLATES_V7}
+    # batches in this order, so an earlier mix renders exactly the items it always did
+    templates = TEMPLATES + [t for key, batch in batches.items() if cfg.get(key) for t in batch]
     written = [from_item(it, "generated") for it in generate(
         n_per_template=cfg.get("per_template", 12), seed=seed, templates=templates)]
     fb = [from_item(it, "feedback") for it in feedback]

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from classifiers.training import SHIPPED_MIX
 from classifiers.training.data import MIXES, data_root, read_jsonl, training_examples
 from classifiers.training.generate import generate
-from classifiers.training.templates import TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6
+from classifiers.training.templates import TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6, TEMPLATES_V7
 
 
 def test_a_soup_is_the_mean_of_its_runs_and_keeps_integer_buffers() -> None:
@@ -50,8 +51,8 @@ def test_hatexplain_hate_is_abuse_and_nothing_from_a_test_split_is_used() -> Non
             assert train[e.text] - {"hatespeech"}
 
 
-@pytest.mark.parametrize("batch", [TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6],
-                         ids=["fourth", "fifth", "sixth"])
+@pytest.mark.parametrize("batch", [TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6, TEMPLATES_V7],
+                         ids=["fourth", "fifth", "sixth", "seventh"])
 def test_the_later_template_batches_are_not_copied_from_dev(batch: list[dict[str, Any]]) -> None:
     """Written from the policy: no rendered item is a near-copy of a domain dev item."""
     from rapidfuzz import fuzz, process
@@ -93,3 +94,40 @@ def test_mix_v10_gives_every_abuse_and_safeguarding_item_an_evasion_copy() -> No
     own = {(e.text, e.context) for e in examples if e.source in ("domain", "generated")
            and e.spans and (e.heads.get("abuse") or e.heads.get("safeguarding"))}
     assert evaded >= len(own) > 0
+
+
+def test_the_seventh_batch_writes_each_harm_beside_ordinary_items_sharing_its_words() -> None:
+    """Breadth, not one shape per harm: many safeguarding situations, in more than one
+    voice (children's messages too), with at least half as many hard negatives."""
+    sg = [t for t in TEMPLATES_V7 if "safeguarding" in t["labels"]]
+    negatives = [t for t in TEMPLATES_V7 if not t["labels"]]
+    assert len(sg) >= 30 and len(negatives) >= len(sg) // 2
+    assert any(t.get("kind") == "message" for t in sg)
+    assert any(t.get("role") == "organisation" for t in negatives)
+
+
+def test_mix_v11_is_v9_plus_the_seventh_batch() -> None:
+    own = ("domain", "generated")
+    v9 = {(e.text, e.context) for e in training_examples(mix="v9") if e.source in own}
+    v11 = {(e.text, e.context) for e in training_examples(mix="v11") if e.source in own}
+    assert v9 < v11
+    assert len(v11 - v9) >= len(TEMPLATES_V7) * 3  # templates without slots render once
+
+
+def test_the_heldout_written_set_is_neither_trained_on_nor_a_near_copy_of_a_template() -> None:
+    """The set for choosing between candidates only helps if the model has not seen it:
+    no item is in the shipped or the newest mix, and none is close to any rendered template."""
+    from rapidfuzz import fuzz, process
+
+    from classifiers.training import templates as T
+    from classifiers.training.card import HELDOUT_WRITTEN
+
+    held = [json.loads(line)["text"] for line in HELDOUT_WRITTEN.read_text().splitlines()]
+    assert len(held) >= 80
+    for mix in (SHIPPED_MIX, list(MIXES)[-1]):  # the shipped mix and the newest
+        assert not set(held) & {e.text for e in training_examples(mix=mix)}
+    every_batch = (T.TEMPLATES + T.TEMPLATES_V2 + T.TEMPLATES_V3 + T.TEMPLATES_V4
+                   + T.TEMPLATES_V5 + T.TEMPLATES_V6 + T.TEMPLATES_V7)
+    rendered = [it["text"] for it in generate(n_per_template=3, seed=13, templates=every_batch)]
+    closest = max(process.extractOne(h, rendered, scorer=fuzz.ratio)[1] for h in held)
+    assert closest < 80, closest
