@@ -171,6 +171,9 @@ MIXES["v10"] = MIXES["v9"] | {"evade_always": ("abuse", "safeguarding")}
 # exploitation, image abuse, self-harm — in several voices, beside hard negatives sharing
 # their words, and abuse aimed at more kinds of target).
 MIXES["v11"] = MIXES["v9"] | {"v7_templates": True}
+# v12: v8 plus the seventh batch, without the sixth (v9 and v11 both lost precision on dev
+# beside the sixth batch; this separates the two batches).
+MIXES["v12"] = MIXES["v8"] | {"v7_templates": True}
 
 
 def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),

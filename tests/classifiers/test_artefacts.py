@@ -21,10 +21,13 @@ FLOOR_SAFEGUARDING_RECALL = 0.89  # measured 0.923 (unchanged)
 FLOOR_CHILD_RECALL = 0.93  # measured 0.961
 FLOOR_CHILD_SPAN_RECALL = 0.89  # measured 0.917 (mix v8; 0.910 with v7)
 FLOOR_MACRO_F1 = 0.84  # measured 0.859 (mix v8; 0.840 with v7, 0.804 with v1)
-CEILING_FALSE_ALARMS = 0.065  # measured 0.052 (mix v8; 0.075 with v7)
+CEILING_FALSE_ALARMS = 0.05  # measured 0.042 (mix v8 with the fifth session's name rules; 0.052 before)
 FLOOR_EVASION_LABEL_RECALL = 0.80  # measured 0.944 (16 dev items)
 FLOOR_TWEETEVAL_OFFENSIVE = 0.76  # measured 0.776 (mix v8; 0.794 with v7)
 FLOOR_TWEETEVAL_HATE = 0.49  # measured 0.521 (0.517 with v7); published best 0.564
+# measured on the written held-out set (classifiers/training/heldout_written.jsonl)
+FLOOR_HELDOUT_MACRO_F1 = 0.74  # measured 0.774 (mix v8)
+FLOOR_HELDOUT_SAFEGUARDING_RECALL = 0.80  # measured 0.85 (17 of 20)
 
 
 def test_artefacts_are_small_and_have_model_cards() -> None:
@@ -91,3 +94,17 @@ def test_public_test_split_meets_floor(name: str, floor: float) -> None:
     if not path.exists():
         pytest.skip("shared public data not present")
     assert evaluate_public(path)["macro_f1"] >= floor
+
+
+def test_wording_other_than_the_templates_is_read(default_classifiers: list[Any]) -> None:
+    """The written held-out set (free-form, never trained on) holds its measured figures:
+    a model that had learned the templates' shapes rather than the harms would not."""
+    from classifiers.evaluate import evaluate
+    from classifiers.run import classify_items
+    from classifiers.training.card import HELDOUT_WRITTEN
+    from classifiers.training.data import read_jsonl
+
+    items = read_jsonl(HELDOUT_WRITTEN)
+    report = evaluate(items, list(classify_items(items, default_classifiers)))["all"]
+    assert report["macro_f1"] >= FLOOR_HELDOUT_MACRO_F1
+    assert report["per_category"]["safeguarding"]["recall"] >= FLOOR_HELDOUT_SAFEGUARDING_RECALL
