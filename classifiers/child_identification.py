@@ -89,6 +89,9 @@ _NOT_NAMES = {"mum", "dad", "nan", "nana", "grandad", "grandma", "year", "recept
               "wesak", "hogmanay", "kwanzaa", "onam", "pongal", "lent", "shrove", "mothering",
               "thanksgiving", "solstice", "advent", "nativity"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
+#: A word written as a name: a capital, then lower-case letters ("Harvey", not "harvey",
+#: "HARVEY" or the stray "A" of an OCR read).
+WRITTEN_NAME = re.compile(r"\b[A-Z][a-z]+\b")
 #: Where a capitalised word is not a child's name (categories.md hard negatives): inside an
 #: @handle or a web address, and the names of pets, mascots and toys ("our guinea pigs
 #: Biscuit and Rolo", "the class teddy Barnaby").
@@ -254,7 +257,7 @@ def _plain_word_spans(text: str) -> list[Span]:
     ``_NOT_NAMES`` ("Happy Vaisakhi"), and, in text written with capitals, a word written
     in lower case ("Staff birthday klaxon"). Text all in lower case keeps its names: many
     commenters write "my harvey" and the model is the only reader of those."""
-    cased = bool(re.search(r"\b[A-Z][a-z]", text))  # "ARLO U FAMOUS" is shouting, not casing
+    cased = bool(WRITTEN_NAME.search(text))  # "ARLO U FAMOUS" is shouting, not casing
     return [Span(m.start(), m.end(), "word") for m in _WORD.finditer(text)
             if m.group().casefold() in _NOT_NAMES or (cased and m.group().islower())]
 

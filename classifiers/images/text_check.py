@@ -15,10 +15,10 @@ keeps photos and captions consistent.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from classifiers.base import Classifier, ClassifierInput, Detection, Span
+from classifiers.child_identification import WRITTEN_NAME
 from classifiers.context import SettingContext
 from classifiers.images.checks import ImageClassifier
 from classifiers.images.runtime import ImageFacts, ImageRuntime
@@ -28,9 +28,6 @@ DEFAULT_TEXT_CLASSIFIERS = ("child_identification", "personal_data")
 MIN_OCR_CHARS = 3
 
 
-_WRITTEN_NAME = re.compile(r"\b[A-Z][a-z]+\b")
-
-
 def ocr_name_counts(span_type: str, words: str, label: str | None) -> bool:
     """A name read from a picture counts when it is written as a name (a capital letter
     followed by lower-case letters) or is on the roster. OCR of crafts, drawings and
@@ -38,7 +35,7 @@ def ocr_name_counts(span_type: str, words: str, label: str | None) -> bool:
     letters ("A A e" from pumpkin faces) that the text model can take for names."""
     if span_type not in ("child_name", "surname") or label == "roster_name":
         return True
-    return bool(_WRITTEN_NAME.search(words))
+    return bool(WRITTEN_NAME.search(words))
 
 
 class ImageTextClassifier(ImageClassifier):

@@ -180,19 +180,13 @@ def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
                       mix: str = SHIPPED_MIX) -> list[Example]:
     """The whole training mix, deterministic for a seed."""
     from classifiers.training.generate import generate
-    from classifiers.training.templates import (TEMPLATES, TEMPLATES_V2, TEMPLATES_V3,
-                                                TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6,
-                                                TEMPLATES_V7)
+    from classifiers.training.templates import BATCHES, TEMPLATES
 
     cfg = MIXES[mix]
     rng = random.Random(seed)
     fit, _ = split_domain_train()
     domain = [from_item(it, "domain") for it in fit]
-    batches = {"v2_templates": TEMPLATES_V2, "v3_templates": TEMPLATES_V3,
-               "v4_templates": TEMPLATES_V4, "v5_templates": TEMPLATES_V5,
-               "v6_templates": TEMPLATES_V6, "v7_templates": TEMPLATES_V7}
-    # batches in this order, so an earlier mix renders exactly the items it always did
-    templates = TEMPLATES + [t for key, batch in batches.items() if cfg.get(key) for t in batch]
+    templates = TEMPLATES + [t for key, batch in BATCHES.items() if cfg.get(key) for t in batch]
     written = [from_item(it, "generated") for it in generate(
         n_per_template=cfg.get("per_template", 12), seed=seed, templates=templates)]
     fb = [from_item(it, "feedback") for it in feedback]

@@ -1146,3 +1146,11 @@ TEMPLATES_V7: list[dict[str, Any]] = [
      "labels": []},
     {"text": "That film at {club} movie night was absolute trash, the kids loved it though", "labels": []},
 ]
+
+
+#: Every batch after the first, keyed by the mix option that adds it, in the order they are
+#: rendered (so an earlier mix renders exactly the items it always did).
+BATCHES: dict[str, list[dict[str, Any]]] = {
+    "v2_templates": TEMPLATES_V2, "v3_templates": TEMPLATES_V3, "v4_templates": TEMPLATES_V4,
+    "v5_templates": TEMPLATES_V5, "v6_templates": TEMPLATES_V6, "v7_templates": TEMPLATES_V7,
+}
