@@ -174,6 +174,25 @@ MIXES["v11"] = MIXES["v9"] | {"v7_templates": True}
 # v12: v8 plus the seventh batch, without the sixth (v9 and v11 both lost precision on dev
 # beside the sixth batch; this separates the two batches).
 MIXES["v12"] = MIXES["v8"] | {"v7_templates": True}
+# v13: v12 plus the eighth batch (TEMPLATES_V8: hard negatives in the seventh batch's
+# voices — children's messages about ordinary days, neighbours' everyday worries, staff
+# doing their job — since v11 and v12 paid for the seventh batch in precision).
+MIXES["v13"] = MIXES["v12"] | {"v8_templates": True}
+# v14: v13 plus the free-form written items (written/*.jsonl: 519 items by two writers who
+# saw neither the templates nor dev nor the held-out sets; weighted like the domain set).
+MIXES["v14"] = MIXES["v13"] | {"free": 3}
+# v15: v8 plus the free-form written items only (separates them from batches seven and eight).
+MIXES["v15"] = MIXES["v8"] | {"free": 3}
+
+
+#: Items written free-form in the domain shape by writers who saw neither the templates nor
+#: dev nor the held-out sets (DATA.md, "Free-form written items"); one file per writer.
+FREE_WRITTEN_DIR = Path(__file__).with_name("written")
+
+
+def free_written_items() -> list[dict[str, Any]]:
+    """Every free-form written item, in file order (the files are sorted by name)."""
+    return [it for path in sorted(FREE_WRITTEN_DIR.glob("*.jsonl")) for it in read_jsonl(path)]
 
 
 def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
@@ -190,12 +209,16 @@ def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
     written = [from_item(it, "generated") for it in generate(
         n_per_template=cfg.get("per_template", 12), seed=seed, templates=templates)]
     fb = [from_item(it, "feedback") for it in feedback]
-    own = domain * cfg["domain"] + written * cfg["written"] + fb * cfg["domain"]
+    free = [from_item(it, "free") for it in free_written_items()] if cfg.get("free") else []
+    own = (domain * cfg["domain"] + written * cfg["written"] + fb * cfg["domain"]
+           + free * cfg.get("free", 0))
     augmented = []
     evaded = cfg.get("evade_always", ())
     for ex in domain + written:
         if ex.spans and (rng.random() < 0.5 or any(ex.heads.get(h) for h in evaded)):
             augmented.append(evade(ex, rng))
+    free_rng = random.Random(seed + 1)  # its own stream: the base mix's samples stay as they were
+    augmented += [evade(ex, free_rng) for ex in free if ex.spans and free_rng.random() < 0.5]
     examples = own + augmented
     examples += _public_binary("tweeteval_offensive", "offensive", "offensive", cfg["offensive"], rng)
     examples += _public_binary("tweeteval_hate", "hate", "hate", cfg["hate"], rng)

@@ -1148,9 +1148,96 @@ TEMPLATES_V7: list[dict[str, Any]] = [
 ]
 
 
+# Eighth batch (mix v13): hard negatives in the seventh batch's voices. v11 and v12 read the
+# seventh batch's harms once they had weight, and paid in precision on ordinary items
+# (DATA.md): the model had met children's messages, neighbours' reports and parents'
+# accounts of what staff did almost only when they disclosed harm. Here the same voices tell
+# of ordinary things — a child's bad day, a neighbour's everyday worry, staff doing their
+# job, strangers going about theirs, money and gifts that are just kindness — and the
+# organisation's notices on the same topics. No child is named, so none is a
+# child_identification item either.
+TEMPLATES_V8: list[dict[str, Any]] = [
+    # ---------------- a child's message about an ordinary day
+    {"text": "i got told off for running in the hall at {club} on {day} but {title} {adult} said sorry after for shouting",
+     "labels": [], "kind": "message"},
+    {"text": "can we do slime again on {day} pls {title} {adult} it was the best thing ever", "labels": [],
+     "kind": "message"},
+    {"text": "i dont want to go to {club} on {day} because its swimming first and i hate the cold pool at {place}",
+     "labels": [], "kind": "message"},
+    {"text": "my tummy hurts i ate too many sweets at the {club} disco lol", "labels": [], "kind": "message"},
+    {"text": "im sad because my best friend is moving to {town} after the holidays", "labels": [],
+     "kind": "message"},
+    {"text": "i lost my {character} card at club can you look in the lost property box pls", "labels": [],
+     "kind": "message"},
+    {"text": "my brother wont let me have a go on the xbox since {day} its so unfair i hate him {emoji}", "labels": [],
+     "kind": "message"},
+    {"text": "i had a bad dream about {character} and now i cant sleep haha", "labels": [], "kind": "message"},
+    {"text": "please can you tell my mum i left my coat at {club} on {day}", "labels": [], "kind": "message"},
+    {"text": "{title} {adult} helped me with my spellings and now i got 10 out of 10 😊", "labels": [],
+     "kind": "message"},
+    {"text": "i was crying at club because i lost at uno {n} times 😭", "labels": [], "kind": "message"},
+    # ---------------- a neighbour's or passer-by's ordinary worry
+    {"text": "Has anyone seen a ginger cat round {street}? Ours hasn't come home since {day} 😢", "labels": []},
+    {"text": "The traffic outside {school} at pick-up is getting silly, someone's going to get hurt. Can the council put a crossing in?",
+     "labels": []},
+    {"text": "Whose kids are on the trampoline on {street} at 8am screaming with joy 😂 I need a coffee",
+     "labels": []},
+    {"text": "You can hear the kids next door on {street} practising the recorder through the wall most nights{emoji}",
+     "labels": []},
+    {"text": "There's a van parked across the drives on {street} with its lights on, anyone know whose?",
+     "labels": []},
+    {"text": "A man from the council was measuring the play area at {place} on {day}, does anyone know what for?",
+     "labels": []},
+    {"text": "Lovely to see the {club} kids walking to {place} in their hi-vis, like little ducklings 🦆",
+     "labels": []},
+    {"text": "The neighbours on {street} had a massive party on {day}, music till 2am, I'm so tired lol", "labels": []},
+    # ---------------- parents telling what staff did: their job, done well or just done
+    {"text": "{title} {adult} held my {rel}'s hand all the way across the road to {place}, so kind", "labels": []},
+    {"text": "Staff sat with my {rel} until she stopped crying at drop-off, thank you {club}", "labels": []},
+    {"text": "My {rel} had to tidy up the Lego before going outside, quite right too 😂", "labels": []},
+    {"text": "My {rel} had to sit out of football for {n} minutes for kicking, fair enough he'll learn",
+     "labels": []},
+    {"text": "{club} asked for my password at pick-up even though they know me, annoying but glad they check",
+     "labels": []},
+    {"text": "The staff take the kids' phones off them at the door at {club} and I'm all for it", "labels": []},
+    {"text": "Someone at {club} noticed my {rel} was quiet and took the time to chat, turned out she was just tired",
+     "labels": []},
+    # ---------------- strangers, photos and phones that are nothing
+    {"text": "A lady at {place} asked my {rel} to throw her ball back, she said he had a great arm 😂",
+     "labels": []},
+    {"text": "The local paper took photos at the {club} fun run at {place} on {day}, only the kids whose parents said yes 📸",
+     "labels": [], "role": ORG},
+    {"text": "My {rel} made a video of the dance they learnt at {club}, I've watched it {n} times", "labels": []},
+    {"text": "We've put parental controls on {app} for my {age} year old, any tips from other parents?",
+     "labels": []},
+    {"text": "My {rel} is saving his pocket money for a new game, he's up to {money} already", "labels": []},
+    {"text": "A little thank-you card and gift for {title} {adult} from all the {club} families 🎁",
+     "labels": []},
+    {"text": "Nanna gave my {rel} {money} for her birthday and it's all gone on slime kits 🙈", "labels": []},
+    # ---------------- strong words that harm nobody
+    {"text": "If I have to watch {character} one more time I will actually die 😂", "labels": []},
+    {"text": "This cold is killing me, half the {club} staff have it too", "labels": []},
+    {"text": "My {rel} says he's dying of hunger every day at {club} by {day} afternoon{emoji}", "labels": []},
+    {"text": "The kids will be the death of me, {n} loads of washing since {day}", "labels": []},
+    # ---------------- the organisation's notices on the seventh batch's topics
+    {"text": "If you are ever worried about a child, speak to our DSL {title} {adult} in private or call the NSPCC helpline.",
+     "labels": [], "role": ORG},
+    {"text": "New collection rule at {club} from {day}: if someone new is collecting, tell us first and give them your password.",
+     "labels": [], "role": ORG},
+    {"text": "Staff at {club} never use personal phones in the room with the children. Thank you for understanding.",
+     "labels": [], "role": ORG},
+    {"text": "At {club} we only share photos of children with recorded consent, and never with names. Questions? Ask {title} {adult}.",
+     "labels": [], "role": ORG},
+    {"text": "Calm corner, not punishment: at {club} a child who is upset gets a quiet space and a grown-up to talk to.",
+     "labels": [], "role": ORG},
+    {"text": "All {club} staff have done their safeguarding refresher this term 👏", "labels": [], "role": ORG},
+]
+
+
 #: Every batch after the first, keyed by the mix option that adds it, in the order they are
 #: rendered (so an earlier mix renders exactly the items it always did).
 BATCHES: dict[str, list[dict[str, Any]]] = {
     "v2_templates": TEMPLATES_V2, "v3_templates": TEMPLATES_V3, "v4_templates": TEMPLATES_V4,
     "v5_templates": TEMPLATES_V5, "v6_templates": TEMPLATES_V6, "v7_templates": TEMPLATES_V7,
+    "v8_templates": TEMPLATES_V8,
 }

@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 
 from classifiers.training import SHIPPED_MIX
-from classifiers.training.data import MIXES, data_root, read_jsonl, training_examples
+from classifiers.training.data import (DOMAIN_HEADS, MIXES, data_root, free_written_items, read_jsonl,
+                                       training_examples)
 from classifiers.training.generate import generate
-from classifiers.training.templates import TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6, TEMPLATES_V7
+from classifiers.training.templates import (TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6, TEMPLATES_V7,
+                                            TEMPLATES_V8)
 
 
 def test_a_soup_is_the_mean_of_its_runs_and_keeps_integer_buffers() -> None:
@@ -51,8 +53,8 @@ def test_hatexplain_hate_is_abuse_and_nothing_from_a_test_split_is_used() -> Non
             assert train[e.text] - {"hatespeech"}
 
 
-@pytest.mark.parametrize("batch", [TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6, TEMPLATES_V7],
-                         ids=["fourth", "fifth", "sixth", "seventh"])
+@pytest.mark.parametrize("batch", [TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6, TEMPLATES_V7, TEMPLATES_V8],
+                         ids=["fourth", "fifth", "sixth", "seventh", "eighth"])
 def test_the_later_template_batches_are_not_copied_from_dev(batch: list[dict[str, Any]]) -> None:
     """Written from the policy: no rendered item is a near-copy of a domain dev item."""
     from rapidfuzz import fuzz, process
@@ -115,19 +117,92 @@ def test_the_seventh_batch_mixes_add_it_to_their_base(mix: str, base: str) -> No
     assert len(after - before) >= len(TEMPLATES_V7) * 8  # ~10 fills per template
 
 
-def test_the_heldout_written_set_is_neither_trained_on_nor_a_near_copy_of_a_template() -> None:
-    """The set for choosing between candidates only helps if the model has not seen it:
-    no item is in the shipped or the newest mix, and none is close to any rendered template."""
+def test_the_eighth_batch_is_ordinary_talk_in_the_seventh_batchs_voices() -> None:
+    """Hard negatives only, in the voices the seventh batch disclosed harm in: children's
+    messages, neighbours, parents telling what staff did, the organisation's notices. None
+    names a child (a first name would make it a child_identification item)."""
+    assert all(not t["labels"] for t in TEMPLATES_V8)
+    assert sum(1 for t in TEMPLATES_V8 if t.get("kind") == "message") >= 8
+    assert sum(1 for t in TEMPLATES_V8 if t.get("role") == "organisation") >= 5
+    assert not any("{child" in t["text"] or "{surname}" in t["text"] for t in TEMPLATES_V8)
+
+
+def test_mix_v13_adds_the_eighth_batch_to_v12() -> None:
+    own = ("domain", "generated")
+    before = {(e.text, e.context) for e in training_examples(mix="v12") if e.source in own}
+    added = [e for e in training_examples(mix="v13") if e.source == "generated"
+             and (e.text, e.context) not in before]
+    assert len({e.text for e in added}) >= len(TEMPLATES_V8) * 8  # ~10 fills per template
+    assert all(not any(e.heads.get(h) for h in DOMAIN_HEADS) for e in added)
+
+
+@pytest.mark.parametrize("key,size", [("heldout_written", 80), ("heldout_second_author", 140)])
+def test_a_heldout_set_is_neither_trained_on_nor_a_near_copy_of_training_text(key: str, size: int) -> None:
+    """A set for choosing between candidates only helps if the model has not seen it: no
+    item is in the shipped or the newest mix, and none is close to any rendered template
+    or free-form written training item."""
     from rapidfuzz import fuzz, process
 
     from classifiers.training import templates as T
-    from classifiers.training.card import HELDOUT_WRITTEN
+    from classifiers.training.card import HELDOUT_SETS
 
-    held = [json.loads(line)["text"] for line in HELDOUT_WRITTEN.read_text().splitlines()]
-    assert len(held) >= 80
+    held = [it["text"] for it in read_jsonl(HELDOUT_SETS[key])]
+    assert len(held) >= size
     for mix in (SHIPPED_MIX, list(MIXES)[-1]):  # the shipped mix and the newest
         assert not set(held) & {e.text for e in training_examples(mix=mix)}
     every_batch = T.TEMPLATES + [t for batch in T.BATCHES.values() for t in batch]
-    rendered = [it["text"] for it in generate(n_per_template=3, seed=13, templates=every_batch)]
-    closest = max(process.extractOne(h, rendered, scorer=fuzz.ratio)[1] for h in held)
+    written = [it["text"] for it in generate(n_per_template=3, seed=13, templates=every_batch)]
+    written += [it["text"] for it in free_written_items()]
+    closest = max(process.extractOne(h, written, scorer=fuzz.ratio)[1] for h in held)
     assert closest < 80, closest
+
+
+def _domain_shape_problems(items: list[dict[str, Any]]) -> list[str]:
+    """The domain set's own validator (shared/data/domain/validate.py), run on ``items``."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("domain_validate", data_root() / "domain" / "validate.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.check([(it["id"], it) for it in items])
+
+
+def test_free_written_items_are_valid_domain_items_unlike_any_evaluation_item() -> None:
+    """The free-form training items pass the domain set's validator (labels, span types,
+    evidence for every label) and none is a near-copy of a dev or held-out item."""
+    from rapidfuzz import fuzz, process
+
+    from classifiers.training.card import HELDOUT_SETS
+
+    items = free_written_items()
+    assert len(items) >= 400
+    assert not _domain_shape_problems(items)
+    evaluation = [it["text"] for it in read_jsonl(data_root() / "domain" / "dev.jsonl")]
+    evaluation += [it["text"] for path in HELDOUT_SETS.values() for it in read_jsonl(path)]
+    closest = max(process.extractOne(it["text"], evaluation, scorer=fuzz.ratio)[1] for it in items)
+    assert closest < 80, closest
+
+
+def test_the_second_authors_heldout_set_is_a_valid_domain_set() -> None:
+    from classifiers.training.card import HELDOUT_SECOND
+
+    assert not _domain_shape_problems(read_jsonl(HELDOUT_SECOND))
+
+
+@pytest.mark.parametrize("mix,base", [("v14", "v13"), ("v15", "v8")])
+def test_the_free_written_mixes_add_each_item_three_times_with_its_role(mix: str, base: str) -> None:
+    """Free-form items weigh like the domain set (three copies), keep their author role and
+    labels, and change nothing else in the base mix."""
+    from collections import Counter
+
+    examples = training_examples(mix=mix)
+    free = Counter((e.text, e.context, e.role, tuple(sorted(e.heads.items())))
+                   for e in examples if e.source == "free")
+    items = free_written_items()
+    assert len(free) == len(items) and set(free.values()) == {3}
+    for it in items:
+        heads = tuple(sorted({h: float(h in it["labels"]) for h in DOMAIN_HEADS}.items()))
+        assert free[(it["text"], it["context"], it["author_role"], heads)] == 3
+    rest = Counter(e.text for e in examples if not e.source.startswith("free"))
+    assert rest == Counter(e.text for e in training_examples(mix=base))
