@@ -25,9 +25,12 @@ CEILING_FALSE_ALARMS = 0.05  # measured 0.042 (mix v8 with the fifth session's n
 FLOOR_EVASION_LABEL_RECALL = 0.80  # measured 0.944 (16 dev items)
 FLOOR_TWEETEVAL_OFFENSIVE = 0.76  # measured 0.776 (mix v8; 0.794 with v7)
 FLOOR_TWEETEVAL_HATE = 0.49  # measured 0.521 (0.517 with v7); published best 0.564
-# measured on the written held-out set (classifiers/training/heldout_written.jsonl)
-FLOOR_HELDOUT_MACRO_F1 = 0.74  # measured 0.774 (mix v8)
-FLOOR_HELDOUT_SAFEGUARDING_RECALL = 0.80  # measured 0.85 (17 of 20)
+# measured on the two held-out sets (classifiers/training/heldout_*.jsonl): macro-F1 and
+# safeguarding recall floors per set
+FLOOR_HELDOUT = {
+    "heldout_written": (0.74, 0.80),  # measured 0.774 / 0.85 (17 of 20), mix v8
+    "heldout_second_author": (0.79, 0.85),  # measured 0.822 / 0.886 (31 of 35), mix v8
+}
 
 
 def test_artefacts_are_small_and_have_model_cards() -> None:
@@ -96,15 +99,18 @@ def test_public_test_split_meets_floor(name: str, floor: float) -> None:
     assert evaluate_public(path)["macro_f1"] >= floor
 
 
-def test_wording_other_than_the_templates_is_read(default_classifiers: list[Any]) -> None:
-    """The written held-out set (free-form, never trained on) holds its measured figures:
-    a model that had learned the templates' shapes rather than the harms would not."""
+@pytest.mark.parametrize("key", list(FLOOR_HELDOUT))
+def test_wording_other_than_the_templates_is_read(default_classifiers: list[Any], key: str) -> None:
+    """Each held-out set (free-form, never trained on; the second by an author who saw no
+    template) holds its measured figures: a model that had learned the templates' shapes
+    rather than the harms would not."""
     from classifiers.evaluate import evaluate
     from classifiers.run import classify_items
-    from classifiers.training.card import HELDOUT_WRITTEN
+    from classifiers.training.card import HELDOUT_SETS
     from classifiers.training.data import read_jsonl
 
-    items = read_jsonl(HELDOUT_WRITTEN)
+    items = read_jsonl(HELDOUT_SETS[key])
     report = evaluate(items, list(classify_items(items, default_classifiers)))["all"]
-    assert report["macro_f1"] >= FLOOR_HELDOUT_MACRO_F1
-    assert report["per_category"]["safeguarding"]["recall"] >= FLOOR_HELDOUT_SAFEGUARDING_RECALL
+    macro, safeguarding = FLOOR_HELDOUT[key]
+    assert report["macro_f1"] >= macro
+    assert report["per_category"]["safeguarding"]["recall"] >= safeguarding
