@@ -183,6 +183,9 @@ MIXES["v13"] = MIXES["v12"] | {"v8_templates": True}
 MIXES["v14"] = MIXES["v13"] | {"free": 3}
 # v15: v8 plus the free-form written items only (separates them from batches seven and eight).
 MIXES["v15"] = MIXES["v8"] | {"free": 3}
+# v16: v14 plus the sixth batch (the organisation narrating incidents on its own page):
+# both free-form mixes stopped flagging some of the organisation's own breaches.
+MIXES["v16"] = MIXES["v14"] | {"v6_templates": True}
 
 
 #: Items written free-form in the domain shape by writers who saw neither the templates nor

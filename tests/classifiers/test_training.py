@@ -206,3 +206,4 @@ def test_the_free_written_mixes_add_each_item_three_times_with_its_role(mix: str
         assert free[(it["text"], it["context"], it["author_role"], heads)] == 3
     rest = Counter(e.text for e in examples if not e.source.startswith("free"))
     assert rest == Counter(e.text for e in training_examples(mix=base))
+
