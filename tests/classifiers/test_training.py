@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from classifiers.training import SHIPPED_MIX
-from classifiers.training.data import (DOMAIN_HEADS, MIXES, data_root, free_written_items, read_jsonl,
-                                       training_examples)
+from classifiers.training.data import (DOMAIN_HEADS, MIXES, data_root, free_written_items, from_item,
+                                       read_jsonl, training_examples)
 from classifiers.training.generate import generate
 from classifiers.training.templates import (TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6, TEMPLATES_V7,
                                             TEMPLATES_V8)
@@ -185,9 +185,9 @@ def test_free_written_items_are_valid_domain_items_unlike_any_evaluation_item() 
 
 
 def test_the_second_authors_heldout_set_is_a_valid_domain_set() -> None:
-    from classifiers.training.card import HELDOUT_SECOND
+    from classifiers.training.card import HELDOUT_SETS
 
-    assert not _domain_shape_problems(read_jsonl(HELDOUT_SECOND))
+    assert not _domain_shape_problems(read_jsonl(HELDOUT_SETS["heldout_second_author"]))
 
 
 @pytest.mark.parametrize("mix,base", [("v14", "v13"), ("v15", "v8")])
@@ -202,7 +202,7 @@ def test_the_free_written_mixes_add_each_item_three_times_with_its_role(mix: str
     items = free_written_items()
     assert len(free) == len(items) and set(free.values()) == {3}
     for it in items:
-        heads = tuple(sorted({h: float(h in it["labels"]) for h in DOMAIN_HEADS}.items()))
+        heads = tuple(sorted(from_item(it, "free").heads.items()))
         assert free[(it["text"], it["context"], it["author_role"], heads)] == 3
     rest = Counter(e.text for e in examples if not e.source.startswith("free"))
     assert rest == Counter(e.text for e in training_examples(mix=base))
