@@ -128,7 +128,7 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
         "thresholds": {h: 0.5 for h in SENT_HEADS}, "steps": sum(steps),
         "seeds": list(seeds), "steps_per_seed": steps,
         "train_examples": len(examples), "mix": mix, "max_minutes": max_minutes,
-        "role_input": role_input,
+        "role_input": role_input, "weights": "uint8 per-channel (export.unsigned_weights)",
     }
     (out_dir / "config.json").write_text(json.dumps(config, indent=2))
     config["thresholds"] = calibrate(out_dir)
