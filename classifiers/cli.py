@@ -81,6 +81,8 @@ def train_cmd(
     seeds: Annotated[str, typer.Option(
         help="comma-separated data-order seeds; several are averaged into one model")] = (
             ",".join(map(str, SHIPPED_SEEDS))),
+    per_row_activations: Annotated[bool, typer.Option(
+        help="quantise activations per token: scores independent of batch-mates")] = False,
 ) -> None:
     """Rebuild the shipped encoder artefact from ../shared/data (fixed seeds)."""
     from classifiers.feedback import load_feedback_file
@@ -99,7 +101,7 @@ def train_cmd(
     except ValueError:
         raise typer.BadParameter(f"--seeds must be integers separated by commas, not {seeds!r}") from None
     config = train(out_dir=out_dir, feedback=fb, max_minutes=max_minutes, mix=mix,
-                   seeds=seed_list or (13,))
+                   seeds=seed_list or (13,), per_row=per_row_activations)
     from classifiers.training.card import write_card
 
     write_card(out_dir)

@@ -59,6 +59,12 @@ def measure(out_dir: Path = ARTEFACT_DIR) -> dict[str, Any]:
     dev = read_jsonl(data_root() / "domain" / "dev.jsonl")
     pred = list(classify_items(dev, clfs))
     result: dict[str, Any] = {"dev": evaluate(dev, pred)}
+    # One at a time, as a webhook delivers them: with activations quantised per batch an
+    # item's scores move with its batch-mates, so the batched figures are not the whole story.
+    alone = [rec for it in dev for rec in classify_items([it], clfs)]
+    result["dev_alone"] = evaluate(dev, alone)["all"]
+    result["dev_alone"]["changed_items"] = sum(a["labels"] != b["labels"]
+                                               for a, b in zip(pred, alone))
     for key, path in HELDOUT_SETS.items():
         held = read_jsonl(path)
         result[key] = evaluate(held, list(classify_items(held, clfs)))
@@ -88,6 +94,22 @@ def _heldout_section(m: dict[str, Any], key: str, who: str) -> list[str]:
             f"macro-F1 {fig['macro_f1']} · false alarms {fig['false_alarm_rate']:.1%} of "
             f"{fig['negatives']} · safeguarding recall "
             f"{fig['per_category']['safeguarding']['recall']}.", ""]
+
+
+def _alone_section(m: dict[str, Any], cfg: dict[str, Any]) -> list[str]:
+    fig = m["dev_alone"]
+    per_row = cfg.get("activations") == "per-row"
+    how = ("Activations are quantised per token (`export.per_row_activations`), so an item "
+           "scores the same alone as in any batch." if per_row else
+           "Activations are quantised per batch (one scale for every token of the batch), "
+           "so an item's scores move slightly with its batch-mates: the figures above are "
+           "for dev run 64 at a time in token-length order, and the daemon's batches differ. "
+           "`safeguard train --per-row-activations` builds an artefact without this.")
+    return ["### Dev, each item classified alone (as a webhook delivers it)", how, "",
+            f"macro-F1 {fig['macro_f1']} · false alarms {fig['false_alarm_rate']:.1%} of "
+            f"{fig['negatives']} · safeguarding recall "
+            f"{fig['per_category']['safeguarding']['recall']} · {fig['changed_items']} of "
+            f"{fig['items']} items labelled differently from the batched run.", ""]
 
 
 def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
@@ -171,6 +193,7 @@ def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
         f"{m['dev']['evasion']['label_recall']} vs {m['dev']['plain_flagged']['label_recall']} "
         "on plain flagged items.",
         "",
+        *_alone_section(m, cfg),
         *_heldout_section(m, "heldout_written",
                           "Free-form items written by the project's engineer, not from templates; "
                           "same author as the templates, so not independent of them."),

@@ -27,8 +27,12 @@ from classifiers.training.model import MultiHeadEncoder
 log = logging.getLogger(__name__)
 
 
-def export_int8(model: MultiHeadEncoder, out_path: Path) -> None:
-    """Write ``out_path`` (int8 ONNX) from ``model``; the fp32 graph is a temp file."""
+def export_int8(model: MultiHeadEncoder, out_path: Path, per_row: bool = False) -> None:
+    """Write ``out_path`` (int8 ONNX) from ``model``; the fp32 graph is a temp file.
+
+    ``per_row`` quantises activations per token (``per_row_activations``), so that an
+    item's scores do not depend on its batch-mates.
+    """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model.eval()
@@ -49,6 +53,8 @@ def export_int8(model: MultiHeadEncoder, out_path: Path) -> None:
         quantize_dynamic(fp32, str(out_path), weight_type=QuantType.QInt8, per_channel=True)
     simplify_attention(out_path)
     unsigned_weights(out_path)
+    if per_row:
+        per_row_activations(out_path)
     log.info("exported %s (%.1f MB)", out_path, out_path.stat().st_size / 1e6)
 
 
@@ -138,6 +144,97 @@ def unsigned_weights(path: Path) -> int:
             shifted = (numpy_helper.to_array(t).astype(np.int16) + 128).astype(np.uint8)
             t.CopyFrom(numpy_helper.from_array(shifted, t.name))
             done += 1
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return done
+
+
+def per_row_activations(path: Path) -> int:
+    """Quantise activations per token instead of per batch, in place; returns how many.
+
+    ``quantize_dynamic`` emits ``DynamicQuantizeLinear``, which picks one scale and zero
+    point for the whole input tensor — every token of every item in the batch. An item's
+    scores then depend on what else was in its batch: on dev, 5 of 382 items changed
+    labels between a batch of 64 and being classified alone. A safeguarding flag that
+    depends on which other comments arrived in the same poll cannot be explained or
+    reproduced, so each row (token) gets its own scale and zero point here, as
+    ``DynamicQuantizeLinear`` would compute them for that row alone.
+
+    ``MatMulInteger`` in onnxruntime takes one activation zero point per tensor, so the
+    product is taken with zero point 0 and the per-row term subtracted exactly in int32:
+    ``(q - zp) · w' = q · w' - zp · Σ_k w'``.
+    """
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    inits = {t.name: t for t in graph.initializer}
+    consumers: dict[str, list[Any]] = {}
+    for n in graph.node:
+        for name in n.input:
+            consumers.setdefault(name, []).append(n)
+
+    def const(name: str, value: Any) -> str:
+        graph.initializer.append(numpy_helper.from_array(np.asarray(value), name))
+        return name
+
+    zero_f = const("row_q/zero", np.array(0.0, dtype=np.float32))
+    tiny = const("row_q/tiny", np.array(1e-8, dtype=np.float32))
+    c255 = const("row_q/255", np.array(255.0, dtype=np.float32))
+    zero_u8 = const("row_q/zero_u8", np.array(0, dtype=np.uint8))
+
+    new_nodes: dict[int, list[Any]] = {}  # node id -> nodes that replace it
+    after: dict[int, list[Any]] = {}  # node id -> nodes inserted after it
+    done = 0
+    for d in [n for n in graph.node if n.op_type == "DynamicQuantizeLinear"]:
+        x = d.input[0]
+        q, s, zp = d.output
+        p = f"{x}_row"
+        zf, zi = f"{p}/zp_f", f"{p}/zp_i32"
+        nodes = [
+            helper.make_node("ReduceMin", [x], [f"{p}/min"], axes=[-1], keepdims=1),
+            helper.make_node("ReduceMax", [x], [f"{p}/max"], axes=[-1], keepdims=1),
+            helper.make_node("Min", [f"{p}/min", zero_f], [f"{p}/min0"]),
+            helper.make_node("Max", [f"{p}/max", zero_f], [f"{p}/max0"]),
+            helper.make_node("Sub", [f"{p}/max0", f"{p}/min0"], [f"{p}/range"]),
+            helper.make_node("Div", [f"{p}/range", c255], [f"{p}/scale_raw"]),
+            helper.make_node("Max", [f"{p}/scale_raw", tiny], [s]),
+            helper.make_node("Div", [f"{p}/min0", s], [f"{p}/min_s"]),
+            helper.make_node("Neg", [f"{p}/min_s"], [f"{p}/neg_min_s"]),
+            helper.make_node("Round", [f"{p}/neg_min_s"], [f"{p}/zp_r"]),
+            helper.make_node("Clip", [f"{p}/zp_r", zero_f, c255], [zf]),
+            helper.make_node("Cast", [zf], [zi], to=TensorProto.INT32),
+            helper.make_node("Div", [x, s], [f"{p}/xs"]),
+            helper.make_node("Round", [f"{p}/xs"], [f"{p}/xr"]),
+            helper.make_node("Add", [f"{p}/xr", zf], [f"{p}/xz"]),
+            helper.make_node("Clip", [f"{p}/xz", zero_f, c255], [f"{p}/xc"]),
+            helper.make_node("Cast", [f"{p}/xc"], [q], to=TensorProto.UINT8),
+        ]
+        new_nodes[id(d)] = nodes
+        for mi in consumers.get(q, []):
+            if mi.op_type != "MatMulInteger" or mi.input[2] != zp:
+                raise ValueError(f"unexpected consumer of {q}: {mi.op_type}")
+            w = numpy_helper.to_array(inits[mi.input[1]]).astype(np.int64)
+            wzp = numpy_helper.to_array(inits[mi.input[3]]).astype(np.int64)
+            colsum = (w - wzp[None, :]).sum(axis=0).astype(np.int32)
+            out = mi.output[0]
+            raw = f"{out}/zp0"
+            cs = const(f"{out}/colsum", colsum)
+            mi.input[2] = zero_u8
+            mi.output[0] = raw
+            after[id(mi)] = [
+                helper.make_node("Mul", [zi, cs], [f"{out}/zp_term"]),
+                helper.make_node("Sub", [raw, f"{out}/zp_term"], [out]),
+            ]
+            done += 1
+    rebuilt = []
+    for n in graph.node:
+        rebuilt.extend(new_nodes.get(id(n), [n]))
+        rebuilt.extend(after.get(id(n), []))
+    del graph.node[:]
+    graph.node.extend(rebuilt)
     onnx.checker.check_model(model)
     onnx.save(model, str(path))
     return done

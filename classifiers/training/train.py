@@ -80,8 +80,12 @@ def _batches(examples: list[Example], rng: random.Random) -> list[list[int]]:
 
 def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
           max_minutes: float = 20.0, mix: str = SHIPPED_MIX,
-          seeds: Sequence[int] = SHIPPED_SEEDS) -> dict[str, Any]:
+          seeds: Sequence[int] = SHIPPED_SEEDS, per_row: bool = False) -> dict[str, Any]:
     """Train, export and calibrate; returns the written config.
+
+    ``per_row`` exports with per-token activation scales (``export.per_row_activations``):
+    each item's scores are then the same alone or in any batch. The shipped v8 artefact
+    was built without it (see DATA.md, seventh session).
 
     With several ``seeds``, one model is fine-tuned per seed from the *same* starting
     weights (heads included; only the order of the data and dropout differ) and their
@@ -118,7 +122,7 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
         model.load_state_dict(average_weights(states))
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    export_int8(model, out_dir / "model.int8.onnx")
+    export_int8(model, out_dir / "model.int8.onnx", per_row=per_row)
     shutil.copy(base / "tokenizer.json", out_dir / "tokenizer.json")
     tag = "-".join(f"s{s}" for s in seeds)
     config: dict[str, Any] = {
@@ -129,6 +133,7 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
         "seeds": list(seeds), "steps_per_seed": steps,
         "train_examples": len(examples), "mix": mix, "max_minutes": max_minutes,
         "role_input": role_input, "weights": "uint8 per-channel (export.unsigned_weights)",
+        "activations": "per-row" if per_row else "per-batch",
     }
     (out_dir / "config.json").write_text(json.dumps(config, indent=2))
     config["thresholds"] = calibrate(out_dir)
