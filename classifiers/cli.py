@@ -83,6 +83,10 @@ def train_cmd(
             ",".join(map(str, SHIPPED_SEEDS))),
     per_row_activations: Annotated[bool, typer.Option(
         help="quantise activations per token: scores independent of batch-mates")] = False,
+    keep_weights: Annotated[Path | None, typer.Option(
+        help="also save each seed's fp32 weights in this directory (not shipped)")] = None,
+    from_weights: Annotated[Path | None, typer.Option(
+        help="skip fine-tuning: average the seeds' weights saved by --keep-weights")] = None,
 ) -> None:
     """Rebuild the shipped encoder artefact from ../shared/data (fixed seeds)."""
     from classifiers.feedback import load_feedback_file
@@ -101,7 +105,8 @@ def train_cmd(
     except ValueError:
         raise typer.BadParameter(f"--seeds must be integers separated by commas, not {seeds!r}") from None
     config = train(out_dir=out_dir, feedback=fb, max_minutes=max_minutes, mix=mix,
-                   seeds=seed_list or (13,), per_row=per_row_activations)
+                   seeds=seed_list or (13,), per_row=per_row_activations,
+                   keep_dir=keep_weights, from_weights=from_weights)
     from classifiers.training.card import write_card
 
     write_card(out_dir)

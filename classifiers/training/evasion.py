@@ -61,4 +61,5 @@ def evade(ex: Example, rng: random.Random) -> Example:
         pos = s["end"]
     pieces.append(text[pos:])
     return Example("".join(pieces), ex.context, dict(ex.heads), spans=new_spans,
-                   source=ex.source + "+evasion", role=ex.role)
+                   source=ex.source + "+evasion", role=ex.role,
+                   learn_tags=ex.learn_tags)

@@ -150,7 +150,8 @@ def unsigned_weights(path: Path) -> int:
 
 
 def per_row_activations(path: Path) -> int:
-    """Quantise activations per token instead of per batch, in place; returns how many.
+    """Quantise activations per token instead of per batch, in place; returns how many
+    products were rewritten (0 for a model that is already per row).
 
     ``quantize_dynamic`` emits ``DynamicQuantizeLinear``, which picks one scale and zero
     point for the whole input tensor — every token of every item in the batch. An item's
@@ -180,6 +181,9 @@ def per_row_activations(path: Path) -> int:
         graph.initializer.append(numpy_helper.from_array(np.asarray(value), name))
         return name
 
+    dynamic = [n for n in graph.node if n.op_type == "DynamicQuantizeLinear"]
+    if not dynamic:  # already per row (or not quantised): nothing to do
+        return 0
     zero_f = const("row_q/zero", np.array(0.0, dtype=np.float32))
     tiny = const("row_q/tiny", np.array(1e-8, dtype=np.float32))
     c255 = const("row_q/255", np.array(255.0, dtype=np.float32))
@@ -188,7 +192,7 @@ def per_row_activations(path: Path) -> int:
     new_nodes: dict[int, list[Any]] = {}  # node id -> nodes that replace it
     after: dict[int, list[Any]] = {}  # node id -> nodes inserted after it
     done = 0
-    for d in [n for n in graph.node if n.op_type == "DynamicQuantizeLinear"]:
+    for d in dynamic:
         x = d.input[0]
         q, s, zp = d.output
         p = f"{x}_row"

@@ -53,7 +53,7 @@ def _token_targets(ex: Example, enc: Any, norm: Any, token_types: tuple[str, ...
         if enc.type_ids[t] != 0 or e <= s or enc.special_tokens_mask[t]:
             continue
         os_, oe = norm.to_original(s, e)
-        if ex.spans is not None:
+        if ex.spans is not None and ex.learn_tags:
             best = None
             for sp in ex.spans:
                 if sp["start"] < oe and os_ < sp["end"] and sp["type"] in type_index:
@@ -80,8 +80,16 @@ def _batches(examples: list[Example], rng: random.Random) -> list[list[int]]:
 
 def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
           max_minutes: float = 20.0, mix: str = SHIPPED_MIX,
-          seeds: Sequence[int] = SHIPPED_SEEDS, per_row: bool = False) -> dict[str, Any]:
+          seeds: Sequence[int] = SHIPPED_SEEDS, per_row: bool = False,
+          keep_dir: Path | None = None, from_weights: Path | None = None) -> dict[str, Any]:
     """Train, export and calibrate; returns the written config.
+
+    ``keep_dir`` saves each seed's fine-tuned fp32 weights there (``{mix}-s{seed}.pt``,
+    never shipped); ``from_weights`` skips fine-tuning and averages such files instead.
+    Why both? Seeds can then be trained in separate one-thread processes at the same time
+    (measured on 2 cores: each one-thread run steps as fast as one two-thread run alone,
+    so a two-seed soup takes half the time; DATA.md, eighth session), and
+    the same weights can be exported both per batch and per row.
 
     ``per_row`` exports with per-token activation scales (``export.per_row_activations``):
     each item's scores are then the same alone or in any batch. The shipped v8 artefact
@@ -108,17 +116,26 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
 
     states: list[dict[str, Any]] = []
     steps: list[int] = []
-    keep = os.environ.get("SAFEGUARD_KEEP_WEIGHTS")  # fp32 weights for experiments, never shipped
+    keep = keep_dir or os.environ.get("SAFEGUARD_KEEP_WEIGHTS")
     for seed in seeds:
         torch.manual_seed(SEED)  # the same start for every run: averaging needs it
         model = MultiHeadEncoder(str(base), LAYERS)
-        steps.append(_fine_tune(model, tokenizer, examples, seed, max_minutes, role_input))
-        if keep:
+        if from_weights:
+            saved = torch.load(Path(from_weights) / f"{mix}-s{seed}.pt", weights_only=True)
+            if saved.get("mix", mix) != mix or saved["examples"] != len(examples):
+                raise ValueError(f"{from_weights}: weights of seed {seed} were trained on "
+                                 f"{saved['examples']} examples of mix {saved.get('mix', '?')}"
+                                 f", not on the {len(examples)} of mix {mix}")
+            model.load_state_dict(saved["state_dict"])
+            steps.append(int(saved["steps"]))
+        else:
+            steps.append(_fine_tune(model, tokenizer, examples, seed, max_minutes, role_input))
+        if keep and not from_weights:
             Path(keep).mkdir(parents=True, exist_ok=True)
-            torch.save(model.state_dict(), Path(keep) / f"{mix}-s{seed}.pt")
-        if len(seeds) > 1:
-            states.append({k: v.detach().clone() for k, v in model.state_dict().items()})
-    if states:
+            torch.save({"state_dict": model.state_dict(), "steps": steps[-1],
+                        "examples": len(examples), "mix": mix}, Path(keep) / f"{mix}-s{seed}.pt")
+        states.append({k: v.detach().clone() for k, v in model.state_dict().items()})
+    if len(states) > 1:
         model.load_state_dict(average_weights(states))
 
     out_dir.mkdir(parents=True, exist_ok=True)

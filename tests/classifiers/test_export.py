@@ -11,6 +11,7 @@ scores move with its batch-mates; ``per_row_activations`` gives each token its o
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -119,9 +120,17 @@ def test_per_row_activations_score_each_row_as_if_it_were_alone(tmp_path: Path) 
 
 def test_a_per_row_copy_of_the_shipped_model_scores_an_item_alike_in_any_batch(
         tmp_path: Path) -> None:
+    """A webhook delivers one comment, a poll delivers a hundred: with activations per row
+    the same comment gets the same scores either way. Rewriting a model that is already
+    per row changes nothing, so a per-row artefact can be passed through again."""
     copy = tmp_path / "encoder"
     shutil.copytree(ARTEFACT_DIR, copy)
-    assert per_row_activations(copy / "model.int8.onnx") >= 24
+    shipped_per_row = json.loads((ARTEFACT_DIR / "config.json").read_text())["activations"] == "per-row"
+    rewritten = per_row_activations(copy / "model.int8.onnx")
+    assert rewritten == 0 if shipped_per_row else rewritten >= 24
+    once = (copy / "model.int8.onnx").read_bytes()
+    assert per_row_activations(copy / "model.int8.onnx") == 0
+    assert (copy / "model.int8.onnx").read_bytes() == once
     runtime = EncoderRuntime(copy)
     items = [("Lovely trip to the park today!", None, "public"),
              ("you're a disgrace, sack the lot of them", "Our summer fair is on Saturday",

@@ -207,3 +207,47 @@ def test_the_free_written_mixes_add_each_item_three_times_with_its_role(mix: str
     rest = Counter(e.text for e in examples if not e.source.startswith("free"))
     assert rest == Counter(e.text for e in training_examples(mix=base))
 
+
+
+def test_mix_v17_keeps_free_items_naming_a_child_out_of_the_span_tagger() -> None:
+    """v17 is v16 with the same examples; only the free-form items labelled child
+    identification (and their evasion copies) stop teaching the tagger, and their
+    token targets are then all ignored while their sentence heads still count."""
+    from classifiers.encoder import ARTEFACT_DIR, encoder_input, make_tokenizer
+    from classifiers.normalise import normalise
+    from classifiers.training.train import _token_targets
+
+    v16, v17 = training_examples(mix="v16"), training_examples(mix="v17")
+    assert [(e.text, e.heads) for e in v16] == [(e.text, e.heads) for e in v17]
+    assert all(e.learn_tags for e in v16)
+    untaught = [e for e in v17 if not e.learn_tags]
+    assert {e.source for e in untaught} == {"free", "free+evasion"}
+    assert all(e.heads["child_identification"] == 1.0 for e in untaught)
+    assert all(e.learn_tags for e in v17 if e.source.startswith("free")
+               and not e.heads["child_identification"])
+
+    tokenizer = make_tokenizer(ARTEFACT_DIR / "tokenizer.json")
+    types = ("O", "child_name", "age", "school")
+    ex = next(e for e in untaught if e.spans)
+    taught = type(ex)(ex.text, ex.context, dict(ex.heads), spans=ex.spans, source=ex.source)
+    norm = normalise(ex.text)
+    enc = tokenizer.encode(encoder_input(norm, ex.context, ex.role, True))
+    assert set(_token_targets(ex, enc, norm, types)[0]) == {-100}
+    assert set(_token_targets(taught, enc, norm, types)[0]) - {-100}
+
+
+def test_saved_weights_from_another_mix_are_refused(tmp_path: Any) -> None:
+    """`safeguard train --from-weights` averages saved runs only if they were trained on
+    the mix asked for: weights of another mix would be exported under the wrong name."""
+    torch = pytest.importorskip("torch")
+    from classifiers.training.train import train
+
+    torch.save({"state_dict": {}, "steps": 10, "examples": 123, "mix": "v8"}, tmp_path / "v8-s13.pt")
+    with pytest.raises(ValueError, match="trained on 123 examples of mix v8"):
+        train(out_dir=tmp_path / "out", mix="v8", seeds=(13,), from_weights=tmp_path)
+    # v17 and v16 have the same number of examples: the mix's name tells them apart
+    n16 = len(training_examples(mix="v16"))
+    torch.save({"state_dict": {}, "steps": 10, "examples": n16, "mix": "v16"}, tmp_path / "v17-s13.pt")
+    with pytest.raises(ValueError, match="mix v16, not on the"):
+        train(out_dir=tmp_path / "out", mix="v17", seeds=(13,), from_weights=tmp_path)
+    assert not (tmp_path / "out").exists()
