@@ -122,6 +122,20 @@ def _hatexplain(limit: int, rng: random.Random) -> list[Example]:
     return out
 
 
+#: Items written free-form in the domain shape by writers who saw neither the templates nor
+#: dev nor the held-out sets (DATA.md, "Free-form written items"); one file per writer.
+FREE_WRITTEN_DIR = Path(__file__).with_name("written")
+#: The files a mix with ``free`` reads unless it names its own (``free_files``).
+FREE_FILES = ("free_a.jsonl", "free_b.jsonl")
+
+
+def free_written_items(files: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """The free-form written items of ``files`` (default: every file, sorted by name)."""
+    paths = ([FREE_WRITTEN_DIR / f for f in files] if files is not None
+             else sorted(FREE_WRITTEN_DIR.glob("*.jsonl")))
+    return [it for path in paths for it in read_jsonl(path)]
+
+
 #: Mixes: ``v7`` built the shipped artefact (two runs averaged); ``v1`` built the one before;
 #: ``v2`` adds the second template batch and
 #: weights the domain more (4× domain, fewer public examples). v2, v4 and v5, trained to
@@ -196,16 +210,14 @@ MIXES["v17"] = MIXES["v16"] | {"free_child_tags": False}
 # v18: v17 without the sixth batch, i.e. v14 with the same change: v14 was the only
 # free-form mix that kept dev safeguarding recall, and failed on child span recall.
 MIXES["v18"] = MIXES["v14"] | {"free_child_tags": False}
+# v19: v18 plus free-form organisation items (written/org_c.jsonl: the organisation's own
+# account breaking the policy, beside fine notices on the same topics), by a writer who saw
+# neither the templates, dev, the held-out sets nor the tests' organisation posts: v18
+# found 3 of 6 of those breaches, and the sixth batch that finds them costs safeguarding
+# recall (DATA.md, eighth session). Defined for the next candidate; not trained yet.
+MIXES["v19"] = MIXES["v18"] | {"free_files": FREE_FILES + ("org_c.jsonl",)}
 
 
-#: Items written free-form in the domain shape by writers who saw neither the templates nor
-#: dev nor the held-out sets (DATA.md, "Free-form written items"); one file per writer.
-FREE_WRITTEN_DIR = Path(__file__).with_name("written")
-
-
-def free_written_items() -> list[dict[str, Any]]:
-    """Every free-form written item, in file order (the files are sorted by name)."""
-    return [it for path in sorted(FREE_WRITTEN_DIR.glob("*.jsonl")) for it in read_jsonl(path)]
 
 
 def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
@@ -222,7 +234,8 @@ def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
     written = [from_item(it, "generated") for it in generate(
         n_per_template=cfg.get("per_template", 12), seed=seed, templates=templates)]
     fb = [from_item(it, "feedback") for it in feedback]
-    free = [from_item(it, "free") for it in free_written_items()] if cfg.get("free") else []
+    free = ([from_item(it, "free") for it in free_written_items(cfg.get("free_files", FREE_FILES))]
+            if cfg.get("free") else [])
     if not cfg.get("free_child_tags", True):
         for ex in free:
             ex.learn_tags = not ex.heads["child_identification"]

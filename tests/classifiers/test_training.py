@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from classifiers.training import SHIPPED_MIX
-from classifiers.training.data import (DOMAIN_HEADS, MIXES, data_root, free_written_items, from_item,
+from classifiers.training.data import (DOMAIN_HEADS, FREE_FILES, MIXES, data_root, free_written_items,
+                                       from_item,
                                        read_jsonl, training_examples)
 from classifiers.training.generate import generate
 from classifiers.training.templates import (TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6, TEMPLATES_V7,
@@ -180,6 +182,9 @@ def test_free_written_items_are_valid_domain_items_unlike_any_evaluation_item() 
     assert not _domain_shape_problems(items)
     evaluation = [it["text"] for it in read_jsonl(data_root() / "domain" / "dev.jsonl")]
     evaluation += [it["text"] for path in HELDOUT_SETS.values() for it in read_jsonl(path)]
+    for check in ("organisation_posts.txt", "everyday_posts.txt"):  # the tests' own checks
+        evaluation += [line.split("|", 1)[1] for line in
+                       (Path(__file__).with_name(check)).read_text().splitlines()]
     closest = max(process.extractOne(it["text"], evaluation, scorer=fuzz.ratio)[1] for it in items)
     assert closest < 80, closest
 
@@ -199,7 +204,7 @@ def test_the_free_written_mixes_add_each_item_three_times_with_its_role(mix: str
     examples = training_examples(mix=mix)
     free = Counter((e.text, e.context, e.role, tuple(sorted(e.heads.items())))
                    for e in examples if e.source == "free")
-    items = free_written_items()
+    items = free_written_items(FREE_FILES)
     assert len(free) == len(items) and set(free.values()) == {3}
     for it in items:
         heads = tuple(sorted(from_item(it, "free").heads.items()))
@@ -251,3 +256,20 @@ def test_saved_weights_from_another_mix_are_refused(tmp_path: Any) -> None:
     with pytest.raises(ValueError, match="mix v16, not on the"):
         train(out_dir=tmp_path / "out", mix="v17", seeds=(13,), from_weights=tmp_path)
     assert not (tmp_path / "out").exists()
+
+
+def test_mix_v19_adds_only_the_organisation_items_three_times() -> None:
+    """v19 is v18 plus written/org_c.jsonl (the organisation's own account, breaking the
+    policy and not), each item three times with its role; v14-v18 do not read that file."""
+    from collections import Counter
+
+    org = free_written_items(["org_c.jsonl"])
+    assert len(org) >= 60 and {it["author_role"] for it in org} == {"organisation"}
+    assert any(it["labels"] for it in org) and any(not it["labels"] for it in org)
+    v18, v19 = training_examples(mix="v18"), training_examples(mix="v19")
+    before, after = Counter(e.text for e in v18), Counter(e.text for e in v19)
+    evaded = (Counter(e.text for e in v19 if e.source == "free+evasion")
+              - Counter(e.text for e in v18 if e.source == "free+evasion"))
+    assert not before - after  # nothing of v18 is lost
+    assert after - before == Counter({it["text"]: 3 for it in org}) + evaded
+    assert evaded  # about half of the organisation items with spans get an evasion copy
