@@ -219,7 +219,6 @@ MIXES["v19"] = MIXES["v18"] | {"free_files": FREE_FILES + ("org_c.jsonl",)}
 
 
 
-
 def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
                       mix: str = SHIPPED_MIX) -> list[Example]:
     """The whole training mix, deterministic for a seed."""

@@ -134,8 +134,9 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
             Path(keep).mkdir(parents=True, exist_ok=True)
             torch.save({"state_dict": model.state_dict(), "steps": steps[-1],
                         "examples": len(examples), "mix": mix}, Path(keep) / f"{mix}-s{seed}.pt")
-        states.append({k: v.detach().clone() for k, v in model.state_dict().items()})
-    if len(states) > 1:
+        if len(seeds) > 1:  # one run needs no copy of its weights
+            states.append({k: v.detach().clone() for k, v in model.state_dict().items()})
+    if states:
         model.load_state_dict(average_weights(states))
 
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -10,8 +10,7 @@ import pytest
 
 from classifiers.training import SHIPPED_MIX
 from classifiers.training.data import (DOMAIN_HEADS, FREE_FILES, MIXES, data_root, free_written_items,
-                                       from_item,
-                                       read_jsonl, training_examples)
+                                       from_item, read_jsonl, training_examples)
 from classifiers.training.generate import generate
 from classifiers.training.templates import (TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6, TEMPLATES_V7,
                                             TEMPLATES_V8)
@@ -211,7 +210,6 @@ def test_the_free_written_mixes_add_each_item_three_times_with_its_role(mix: str
         assert free[(it["text"], it["context"], it["author_role"], heads)] == 3
     rest = Counter(e.text for e in examples if not e.source.startswith("free"))
     assert rest == Counter(e.text for e in training_examples(mix=base))
-
 
 
 def test_mix_v17_keeps_free_items_naming_a_child_out_of_the_span_tagger() -> None:
