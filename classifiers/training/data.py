@@ -216,6 +216,12 @@ MIXES["v18"] = MIXES["v14"] | {"free_child_tags": False}
 # found 3 of 6 of those breaches, and the sixth batch that finds them costs safeguarding
 # recall (DATA.md, eighth session). Measured once: 5 of 6 breaches, dev macro-F1 0.849.
 MIXES["v19"] = MIXES["v18"] | {"free_files": FREE_FILES + ("org_c.jsonl",)}
+# v20: v19 plus a fourth writer's items (written/org_d.jsonl: 120 items by the public and the
+# organisation, half of them hard negatives — incidents and complaints handled the right
+# way, everyday grumbles, praise naming staff — beside breaches of every category), written
+# without seeing the templates, dev, the held-out sets or the tests: v19 flagged twice as
+# many dev complaints wrongly as v18 (DATA.md, eighth session).
+MIXES["v20"] = MIXES["v19"] | {"free_files": MIXES["v19"]["free_files"] + ("org_d.jsonl",)}
 
 
 
