@@ -256,18 +256,25 @@ def test_saved_weights_from_another_mix_are_refused(tmp_path: Any) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_mix_v19_adds_only_the_organisation_items_three_times() -> None:
+@pytest.mark.parametrize("mix,base,file,roles", [
+    ("v19", "v18", "org_c.jsonl", {"organisation"}),
+    ("v20", "v19", "org_d.jsonl", {"organisation", "public"}),
+])
+def test_the_later_free_form_mixes_add_only_their_file_three_times(
+        mix: str, base: str, file: str, roles: set[str]) -> None:
     """v19 is v18 plus written/org_c.jsonl (the organisation's own account, breaking the
-    policy and not), each item three times with its role; v14-v18 do not read that file."""
+    policy and not); v20 is v19 plus written/org_d.jsonl (a fourth writer, public and
+    organisation, half hard negatives). Each item comes three times with its role; earlier
+    mixes do not read the file."""
     from collections import Counter
 
-    org = free_written_items(["org_c.jsonl"])
-    assert len(org) >= 60 and {it["author_role"] for it in org} == {"organisation"}
-    assert any(it["labels"] for it in org) and any(not it["labels"] for it in org)
-    v18, v19 = training_examples(mix="v18"), training_examples(mix="v19")
-    before, after = Counter(e.text for e in v18), Counter(e.text for e in v19)
-    evaded = (Counter(e.text for e in v19 if e.source == "free+evasion")
-              - Counter(e.text for e in v18 if e.source == "free+evasion"))
-    assert not before - after  # nothing of v18 is lost
-    assert after - before == Counter({it["text"]: 3 for it in org}) + evaded
-    assert evaded  # about half of the organisation items with spans get an evasion copy
+    added = free_written_items([file])
+    assert len(added) >= 60 and {it["author_role"] for it in added} == roles
+    assert any(it["labels"] for it in added) and any(not it["labels"] for it in added)
+    old, new = training_examples(mix=base), training_examples(mix=mix)
+    before, after = Counter(e.text for e in old), Counter(e.text for e in new)
+    evaded = (Counter(e.text for e in new if e.source == "free+evasion")
+              - Counter(e.text for e in old if e.source == "free+evasion"))
+    assert not before - after  # nothing of the base mix is lost
+    assert after - before == Counter({it["text"]: 3 for it in added}) + evaded
+    assert evaded  # about half of the added items with spans get an evasion copy
