@@ -222,6 +222,11 @@ MIXES["v19"] = MIXES["v18"] | {"free_files": FREE_FILES + ("org_c.jsonl",)}
 # without seeing the templates, dev, the held-out sets or the tests: v19 flagged twice as
 # many dev complaints wrongly as v18 (DATA.md, eighth session).
 MIXES["v20"] = MIXES["v19"] | {"free_files": MIXES["v19"]["free_files"] + ("org_d.jsonl",)}
+# v21: v20 plus a fifth writer's items (written/org_e.jsonl: 120 items, mostly public and in
+# threads, on the line between worry and harm — family sadness, illness and e-safety talk
+# beside disclosures, grooming and neglect — half of them hard negatives), written under
+# the same conditions as org_d.
+MIXES["v21"] = MIXES["v20"] | {"free_files": MIXES["v20"]["free_files"] + ("org_e.jsonl",)}
 
 
 

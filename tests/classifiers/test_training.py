@@ -259,6 +259,7 @@ def test_saved_weights_from_another_mix_are_refused(tmp_path: Any) -> None:
 @pytest.mark.parametrize("mix,base,file,roles", [
     ("v19", "v18", "org_c.jsonl", {"organisation"}),
     ("v20", "v19", "org_d.jsonl", {"organisation", "public"}),
+    ("v21", "v20", "org_e.jsonl", {"organisation", "public"}),
 ])
 def test_the_later_free_form_mixes_add_only_their_file_three_times(
         mix: str, base: str, file: str, roles: set[str]) -> None:
