@@ -239,6 +239,16 @@ def test_mix_v17_keeps_free_items_naming_a_child_out_of_the_span_tagger() -> Non
     assert set(_token_targets(taught, enc, norm, types)[0]) - {-100}
 
 
+def test_mix_v22_keeps_every_free_form_item_away_from_the_span_tagger() -> None:
+    """v22 is v21 with one change: free-form items (and their evasion copies) teach the
+    sentence heads only; every other example still teaches the tagger, as in v21."""
+    v21, v22 = training_examples(mix="v21"), training_examples(mix="v22")
+    assert [(e.text, e.heads, e.spans) for e in v21] == [(e.text, e.heads, e.spans) for e in v22]
+    assert {e.source for e in v22 if not e.learn_tags} == {"free", "free+evasion"}
+    assert not any(e.learn_tags for e in v22 if e.source.startswith("free"))
+    assert any(e.learn_tags for e in v21 if e.source.startswith("free"))
+
+
 def test_saved_weights_from_another_mix_are_refused(tmp_path: Any) -> None:
     """`safeguard train --from-weights` averages saved runs only if they were trained on
     the mix asked for: weights of another mix would be exported under the wrong name."""
