@@ -232,6 +232,9 @@ MIXES["v21"] = MIXES["v20"] | {"free_files": MIXES["v20"]["free_files"] + ("org_
 # free-form file added child span recall fell (per row: v18 0.910, v19 0.902, v20 0.895;
 # v20 also lost a dev child item, and the tagger's child names feed child detection).
 MIXES["v22"] = MIXES["v21"] | {"free_tags": False}
+# v23: v20 with the same change (no fifth writer's items): separates the tagger change from
+# org_e, after which v21 lost dev safeguarding recall.
+MIXES["v23"] = MIXES["v20"] | {"free_tags": False}
 
 
 
