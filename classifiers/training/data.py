@@ -237,7 +237,6 @@ MIXES["v22"] = MIXES["v21"] | {"free_tags": False}
 MIXES["v23"] = MIXES["v20"] | {"free_tags": False}
 
 
-
 def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
                       mix: str = SHIPPED_MIX) -> list[Example]:
     """The whole training mix, deterministic for a seed."""
@@ -254,12 +253,11 @@ def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
     fb = [from_item(it, "feedback") for it in feedback]
     free = ([from_item(it, "free") for it in free_written_items(cfg.get("free_files", FREE_FILES))]
             if cfg.get("free") else [])
-    if not cfg.get("free_child_tags", True):
-        for ex in free:
-            ex.learn_tags = not ex.heads["child_identification"]
-    if not cfg.get("free_tags", True):
-        for ex in free:
-            ex.learn_tags = False
+    # Which free-form items teach the span tagger: all, none (free_tags), or those naming no
+    # child (free_child_tags); they always teach the sentence heads.
+    for ex in free:
+        ex.learn_tags = cfg.get("free_tags", True) and (
+            cfg.get("free_child_tags", True) or not ex.heads["child_identification"])
     own = (domain * cfg["domain"] + written * cfg["written"] + fb * cfg["domain"]
            + free * cfg.get("free", 0))
     augmented = []

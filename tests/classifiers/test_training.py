@@ -275,9 +275,9 @@ def test_saved_weights_from_another_mix_are_refused(tmp_path: Any) -> None:
 def test_the_later_free_form_mixes_add_only_their_file_three_times(
         mix: str, base: str, file: str, roles: set[str]) -> None:
     """v19 is v18 plus written/org_c.jsonl (the organisation's own account, breaking the
-    policy and not); v20 is v19 plus written/org_d.jsonl (a fourth writer, public and
-    organisation, half hard negatives). Each item comes three times with its role; earlier
-    mixes do not read the file."""
+    policy and not); v20 adds written/org_d.jsonl and v21 written/org_e.jsonl (a fourth
+    and a fifth writer, public and organisation, half hard negatives). Each item comes
+    three times with its role; earlier mixes do not read the file."""
     from collections import Counter
 
     added = free_written_items([file])
