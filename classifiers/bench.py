@@ -14,6 +14,8 @@ import statistics
 import time
 from typing import Any
 
+from classifiers.int8_weights import WeightForm, signed_products_exact, weight_form
+
 _SUFFIXES = ["", "", "", " 😊", " x", "!!", " 👏", " lol", " tbh", " 🙏", " ❤️", "?"]
 
 
@@ -38,14 +40,21 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_bench(n: int = 10_000, singles: int = 300) -> str:
-    """Run the benchmark; returns a report whose last line is the one-line summary."""
+def run_bench(n: int = 10_000, singles: int = 300, weights: WeightForm = "auto") -> str:
+    """Run the benchmark; returns a report whose last line is the one-line summary.
+
+    ``weights`` chooses the int8 weight form (``classifiers/int8_weights.py``) so that the
+    shipped form and the one this CPU runs fastest can be compared with one command.
+    """
     comments = realistic_comments(n)
     t0 = time.perf_counter()
+    from classifiers.encoder import shared_runtime
     from classifiers.registry import build_classifiers
     from classifiers.run import classify_items
 
-    clfs = build_classifiers(["default"])
+    with weight_form(weights):
+        clfs = build_classifiers(["default"])
+        form = shared_runtime().weight_form
     load_s = time.perf_counter() - t0
     list(classify_items(comments[:64], clfs))  # warm-up
     t1 = time.perf_counter()
@@ -60,8 +69,10 @@ def run_bench(n: int = 10_000, singles: int = 300) -> str:
     rate = n / batched_s
     summary = (f"classify: {rate:.0f} comments/s, p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms, "
                f"peak RSS {_peak_rss_mb():.0f} MB, load {load_s:.1f} s")
+    exact = "yes" if signed_products_exact() else "no"
     return "\n".join([
         f"classifiers: {', '.join(c.name for c in clfs)}",
+        f"int8 weights: {form} (signed products exact on this CPU: {exact})",
         f"batched: {n} comments in {batched_s:.1f} s ({flagged} flagged)",
         f"single: {singles} comments one at a time",
         summary,

@@ -116,11 +116,18 @@ def train_cmd(
 def bench_classify_cmd(
     n: Annotated[int, typer.Option("-n", help="comments in the batched run")] = 10_000,
     singles: Annotated[int, typer.Option(help="comments timed one at a time")] = 300,
+    weights: Annotated[str, typer.Option(
+        help="int8 weight form: auto (signed where this CPU multiplies it exactly), "
+             "unsigned (the shipped form, exact everywhere) or signed (for comparison; "
+             "saturates on CPUs without VNNI)")] = "auto",
 ) -> None:
     """Comments/s batched, single-comment p50/p95, peak RSS and model load time."""
     from classifiers.bench import run_bench
+    from classifiers.int8_weights import WEIGHT_FORMS
 
-    typer.echo(run_bench(n=n, singles=singles))
+    if weights not in WEIGHT_FORMS:
+        raise typer.BadParameter(f"--weights must be one of {', '.join(WEIGHT_FORMS)}")
+    typer.echo(run_bench(n=n, singles=singles, weights=weights))  # type: ignore[arg-type]
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from classifiers.int8_weights import WeightForm, model_for_this_cpu, weight_form_setting
 from classifiers.normalise import Normalised, normalise
 from monitor.types import AuthorRole
 
@@ -129,7 +130,8 @@ def _merge_runs(labels: list[tuple[str, int, int, float]], text: str) -> list[tu
 class EncoderRuntime:
     """Loads the shipped int8 encoder once; thread-safe; remembers the last batch."""
 
-    def __init__(self, directory: Path = ARTEFACT_DIR, threads: int = 2) -> None:
+    def __init__(self, directory: Path = ARTEFACT_DIR, threads: int = 2,
+                 weights: WeightForm | None = None) -> None:
         import onnxruntime as ort
 
         self.directory = directory
@@ -146,8 +148,12 @@ class EncoderRuntime:
         # No busy-waiting between ops: on a shared 2-core host spinning threads steal the
         # CPU that the other worker thread (or the pipeline) needs.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(directory / "model.int8.onnx"), opts,
-                                            providers=["CPUExecutionProvider"])
+        # the shipped unsigned weights, or signed ones where this CPU multiplies them
+        # exactly and faster (classifiers/int8_weights.py): the same integer products
+        model, self.weight_form = model_for_this_cpu(str(directory / "model.int8.onnx"),
+                                                     weights or weight_form_setting())
+        self.session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+        del model
         # unpadded: _run pads each length-sorted batch only to its own longest item
         self.tokenizer = make_tokenizer(directory / "tokenizer.json")
         self.tokenizer.no_padding()
@@ -238,13 +244,15 @@ class EncoderRuntime:
         return EncoderResult(probs, to_orig(labels), to_orig(persons), norm)
 
 
-_SHARED: dict[Path, EncoderRuntime] = {}
+_SHARED: dict[tuple[Path, WeightForm], EncoderRuntime] = {}
 _SHARED_LOCK = threading.Lock()
 
 
 def shared_runtime(directory: Path = ARTEFACT_DIR) -> EncoderRuntime:
-    """One runtime per artefact directory per process (the model is ~20 MB in memory)."""
+    """One runtime per artefact directory (and weight form asked for) per process: the
+    model is ~20 MB in memory."""
+    key = (directory, weight_form_setting())
     with _SHARED_LOCK:
-        if directory not in _SHARED:
-            _SHARED[directory] = EncoderRuntime(directory)
-        return _SHARED[directory]
+        if key not in _SHARED:
+            _SHARED[key] = EncoderRuntime(directory, weights=key[1])
+        return _SHARED[key]

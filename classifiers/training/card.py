@@ -124,7 +124,8 @@ def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
         "fine-tuned end to end with sentence heads "
         f"({', '.join(cfg['sent_heads'])}) and per-token heads (evidence span type; person name) · "
         "ONNX int8, per-channel weights stored unsigned (`export.unsigned_weights`: the same "
-        "figures on every x86 CPU) · run with `tokenizers` + `onnxruntime` only.",
+        "figures on every x86 CPU; loaded signed where a probe shows that is exact, which is "
+        "faster: `int8_weights.py`) · run with `tokenizers` + `onnxruntime` only.",
         "",
         "Input: the normalised text, paired with up to 160 characters of the text it replies "
         "to" + (" and, for the organisation's own items, a mark saying so (`encoder.ORG_MARK`): "

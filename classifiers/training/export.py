@@ -10,6 +10,8 @@ when they overflow. The same artefact then scores differently by CPU: on a 2-cor
 host the shipped model's dev safeguarding recall fell from 0.923 to 0.897 and its false
 alarms rose from 4.2% to 5.2%. uint8 weights with zero point 128 hold exactly the same
 values and take the u8u8 kernels, which do not saturate: same figures on every host.
+Where the CPU *can* multiply signed weights exactly (VNNI), the runtime shifts them back
+at load, because there the u8s8 kernels are much faster (``classifiers/int8_weights.py``).
 """
 
 from __future__ import annotations
@@ -129,21 +131,16 @@ def unsigned_weights(path: Path) -> int:
 
     Exact: ``(w + 128) - (zp + 128) == w - zp`` for every weight, so the dequantised
     values, and on CPUs where int8 products never saturate the outputs, are unchanged. See
-    the module docstring for why the signed form is not safe to ship.
+    the module docstring for why the signed form is not safe to ship, and
+    ``classifiers/int8_weights.py`` for the CPUs that load it signed again, because there
+    it is exact and faster.
     """
-    import numpy as np
     import onnx
-    from onnx import TensorProto, numpy_helper
+
+    from classifiers.int8_weights import shift_weights
 
     model = onnx.load(str(path))
-    weights = {n.input[k] for n in model.graph.node if n.op_type == "MatMulInteger"
-               for k in (1, 3) if len(n.input) > k and n.input[k]}
-    done = 0
-    for t in model.graph.initializer:
-        if t.name in weights and t.data_type == TensorProto.INT8:
-            shifted = (numpy_helper.to_array(t).astype(np.int16) + 128).astype(np.uint8)
-            t.CopyFrom(numpy_helper.from_array(shifted, t.name))
-            done += 1
+    done = shift_weights(model, signed=False)
     onnx.checker.check_model(model)
     onnx.save(model, str(path))
     return done
