@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from classifiers.training import SHIPPED_MIX, SHIPPED_SEEDS
+from classifiers.training import SHIPPED_MAX_MINUTES, SHIPPED_MIX, SHIPPED_PER_ROW, SHIPPED_SEEDS
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,8 @@ def eval_cmd(
 def train_cmd(
     feedback: Annotated[Path | None, typer.Option(
         help="reviewer-labelled items (JSON lines, item shape) to add to training")] = None,
-    max_minutes: Annotated[float, typer.Option(help="training time budget")] = 20.0,
+    max_minutes: Annotated[float, typer.Option(
+        help="time budget per seed's run (a cap: the shipped runs took the full pass)")] = SHIPPED_MAX_MINUTES,
     mix: Annotated[str, typer.Option(help="training mix (see classifiers/training/DATA.md)")] = SHIPPED_MIX,
     out: Annotated[Path | None, typer.Option(
         help="output directory (default: the shipped classifiers/artefacts/encoder)")] = None,
@@ -82,7 +83,7 @@ def train_cmd(
         help="comma-separated data-order seeds; several are averaged into one model")] = (
             ",".join(map(str, SHIPPED_SEEDS))),
     per_row_activations: Annotated[bool, typer.Option(
-        help="quantise activations per token: scores independent of batch-mates")] = False,
+        help="quantise activations per token: scores independent of batch-mates")] = SHIPPED_PER_ROW,
     keep_weights: Annotated[Path | None, typer.Option(
         help="also save each seed's fp32 weights in this directory (not shipped)")] = None,
     from_weights: Annotated[Path | None, typer.Option(

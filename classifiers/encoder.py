@@ -25,6 +25,7 @@ import json
 import logging
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,7 +44,15 @@ log = logging.getLogger(__name__)
 ARTEFACT_DIR = Path(__file__).resolve().parent / "artefacts" / "encoder"
 MAX_TOKENS = 96
 CONTEXT_CHARS = 160
+#: Items per model call. Artefacts quantised per batch score an item a little differently
+#: in different batches, so their batch shape stays the one they were calibrated with: 64
+#: items, one call at a time, every core inside the call. Per-row artefacts score an item
+#: the same in any batch, so the shape is free: calls of 16 items, one per core at once.
+#: Measured (tenth session, 2 cores, model only): the per-row graph's many small
+#: element-wise ops share a call's cores badly — 364–530 items/s with 64 items on two
+#: cores in one call, 688–705/s with 16 items on one core per call, two calls at once.
 BATCH = 64
+BATCH_PER_ROW = 16
 #: Opens the second segment of an item written by the organisation (plain words, so the
 #: pretrained encoder reads them as words, not as an unknown symbol).
 ORG_MARK = "[from the organisation]"
@@ -141,8 +150,11 @@ class EncoderRuntime:
         self.thresholds: dict[str, float] = self.config["thresholds"]
         self.version: str = self.config["version"]
         self.role_input: bool = bool(self.config.get("role_input", False))
+        per_row = self.config.get("activations") == "per-row"
+        self.batch = BATCH_PER_ROW if per_row else BATCH
+        self.streams = max(1, threads) if per_row else 1  # model calls running at once
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
+        opts.intra_op_num_threads = 1 if per_row else threads
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # No busy-waiting between ops: on a shared 2-core host spinning threads steal the
@@ -157,6 +169,8 @@ class EncoderRuntime:
         # unpadded: _run pads each length-sorted batch only to its own longest item
         self.tokenizer = make_tokenizer(directory / "tokenizer.json")
         self.tokenizer.no_padding()
+        self._pool = (ThreadPoolExecutor(self.streams, thread_name_prefix="encoder")
+                      if self.streams > 1 else None)
         self._lock = threading.Lock()
         self._memo_key: tuple[ModelItem, ...] | None = None
         self._memo: list[EncoderResult] = []
@@ -179,21 +193,18 @@ class EncoderRuntime:
         # fed to the model as padding.
         all_encs = self.tokenizer.encode_batch(inputs)
         order = sorted(range(len(inputs)), key=lambda i: len(all_encs[i].ids))
+        batches = [order[b:b + self.batch] for b in range(0, len(order), self.batch)]
+
+        def infer(idx: list[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
+            return idx, *self._infer([all_encs[i] for i in idx])
+
+        # onnxruntime releases the GIL: with several streams the calls run at once, and
+        # this thread decodes finished batches (in order) while later ones still run
+        runs = (self._pool.map(infer, batches) if self._pool is not None and len(batches) > 1
+                else map(infer, batches))
         results: list[EncoderResult | None] = [None] * len(inputs)
-        for b in range(0, len(order), BATCH):
-            idx = order[b:b + BATCH]
+        for idx, sent, tok in runs:
             encs = [all_encs[i] for i in idx]
-            width = max(len(e.ids) for e in encs)
-            ids = np.zeros((len(encs), width), dtype=np.int64)
-            mask = np.zeros((len(encs), width), dtype=np.int64)
-            types = np.zeros((len(encs), width), dtype=np.int64)
-            for r, e in enumerate(encs):
-                n = len(e.ids)
-                ids[r, :n] = e.ids
-                mask[r, :n] = 1
-                types[r, :n] = e.type_ids
-            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-            sent, tok = self.session.run(None, feeds)
             sent_p = _sigmoid(sent).tolist()
             # token heads for the whole batch at once: the best type, its probability and
             # the person probability per token (same arithmetic as per row, done once)
@@ -208,6 +219,21 @@ class EncoderRuntime:
                 results[i] = self._decode(norms[i], encs[row], sent_p[row], best[row],
                                           best_p[row], person[row])
         return [r for r in results if r is not None]
+
+    def _infer(self, encs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+        """One model call: the batch padded only to its own longest item."""
+        width = max(len(e.ids) for e in encs)
+        ids = np.zeros((len(encs), width), dtype=np.int64)
+        mask = np.zeros((len(encs), width), dtype=np.int64)
+        types = np.zeros((len(encs), width), dtype=np.int64)
+        for r, e in enumerate(encs):
+            n = len(e.ids)
+            ids[r, :n] = e.ids
+            mask[r, :n] = 1
+            types[r, :n] = e.type_ids
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        sent, tok = self.session.run(None, feeds)
+        return sent, tok
 
     def _decode(self, norm: Normalised, enc: Any, sent_p: list[float], best: np.ndarray,
                 best_p: np.ndarray, person: np.ndarray) -> EncoderResult:

@@ -96,6 +96,24 @@ def _heldout_section(m: dict[str, Any], key: str, who: str) -> list[str]:
             f"{fig['per_category']['safeguarding']['recall']}.", ""]
 
 
+def _run_time(cfg: dict[str, Any]) -> str:
+    """How the artefact is run: the batch shape follows how activations are quantised."""
+    common = ("Items are normalised, tokenised once without padding and sorted by token "
+              "count; each batch is padded only to its own longest item; the graph's repeated "
+              "attention-mask and NaN-guard nodes are removed after export "
+              "(`export.simplify_attention`, outputs unchanged). ")
+    if cfg.get("activations") == "per-row":
+        return common + (
+            "Activations are quantised per token, so the batch shape changes no score: the "
+            "run time sends calls of 16 items, one per core, two at once "
+            "(`encoder.BATCH_PER_ROW`). Speed: `safeguard bench classify`.")
+    return common + (
+        "Batches are 64 items, one call at a time. The int8 graph quantises activations per "
+        "batch, so an item's scores move slightly (mean 0.02, up to ~0.15) with its "
+        "batch-mates; thresholds are therefore calibrated with exactly this batching. "
+        "Speed: `safeguard bench classify`.")
+
+
 def _alone_section(m: dict[str, Any], cfg: dict[str, Any]) -> list[str]:
     fig = m["dev_alone"]
     per_row = cfg.get("activations") == "per-row"
@@ -152,12 +170,7 @@ def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
         "personal data adds exact rules for phones, e-mails, postcodes and addresses.",
         "",
         "## Run time",
-        "Items are normalised, tokenised once without padding, sorted by token count and run "
-        "64 at a time, each batch padded only to its own longest item; the graph's repeated "
-        "attention-mask and NaN-guard nodes are removed after export (`export.simplify_attention`, "
-        "outputs unchanged). The int8 graph quantises activations per batch, so an item's "
-        "scores move slightly (mean 0.02, up to ~0.15) with its batch-mates; thresholds are "
-        "therefore calibrated with exactly this batching. Speed: `safeguard bench classify`.",
+        _run_time(cfg),
         "",
         "## Data",
         "See `classifiers/training/DATA.md`: domain `train` (minus a 15% calibration slice), "

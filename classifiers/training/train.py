@@ -26,9 +26,14 @@ import numpy as np
 
 from classifiers.encoder import ARTEFACT_DIR, encoder_input, item_input, make_tokenizer
 from classifiers.normalise import normalise
-from classifiers.training import SHIPPED_MIX, SHIPPED_SEEDS
-from classifiers.training.data import (DOMAIN_HEADS, MIXES, Example, split_domain_train,
-                                      training_examples)
+from classifiers.training import SHIPPED_MAX_MINUTES, SHIPPED_MIX, SHIPPED_PER_ROW, SHIPPED_SEEDS
+from classifiers.training.data import (
+    DOMAIN_HEADS,
+    MIXES,
+    Example,
+    split_domain_train,
+    training_examples,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +84,8 @@ def _batches(examples: list[Example], rng: random.Random) -> list[list[int]]:
 
 
 def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
-          max_minutes: float = 20.0, mix: str = SHIPPED_MIX,
-          seeds: Sequence[int] = SHIPPED_SEEDS, per_row: bool = False,
+          max_minutes: float = SHIPPED_MAX_MINUTES, mix: str = SHIPPED_MIX,
+          seeds: Sequence[int] = SHIPPED_SEEDS, per_row: bool = SHIPPED_PER_ROW,
           keep_dir: Path | None = None, from_weights: Path | None = None) -> dict[str, Any]:
     """Train, export and calibrate; returns the written config.
 
@@ -92,8 +97,9 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
     the same weights can be exported both per batch and per row.
 
     ``per_row`` exports with per-token activation scales (``export.per_row_activations``):
-    each item's scores are then the same alone or in any batch. The shipped v8 artefact
-    was built without it (see DATA.md, seventh session).
+    each item's scores are then the same alone or in any batch. The shipped artefact is
+    built with it since ``v23`` (the v8 artefact was not; DATA.md, seventh and tenth
+    sessions).
 
     With several ``seeds``, one model is fine-tuned per seed from the *same* starting
     weights (heads included; only the order of the data and dropout differ) and their

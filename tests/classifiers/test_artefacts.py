@@ -17,20 +17,20 @@ from tests.classifiers.conftest import DOMAIN_DEV, SHARED_DATA
 ARTEFACTS = ARTEFACT_DIR.parent
 
 # measured on domain dev (see MODEL_CARD.md), minus a small margin
-FLOOR_SAFEGUARDING_RECALL = 0.89  # measured 0.923 (unchanged)
-FLOOR_CHILD_RECALL = 0.93  # measured 0.961
-FLOOR_CHILD_SPAN_RECALL = 0.89  # measured 0.917 (mix v8; 0.910 with v7)
-FLOOR_MACRO_F1 = 0.84  # measured 0.859 (mix v8; 0.840 with v7, 0.804 with v1)
-CEILING_FALSE_ALARMS = 0.05  # measured 0.042 (mix v8 + fifth session's name rules; 0.052 with
+FLOOR_SAFEGUARDING_RECALL = 0.92  # measured 0.949 (mix v23 ×4 seeds; 0.923 with v8)
+FLOOR_CHILD_RECALL = 0.93  # measured 0.961 (v23 and v8)
+FLOOR_CHILD_SPAN_RECALL = 0.89  # measured 0.902 (mix v23; 0.917 with v8, 0.910 with v7)
+FLOOR_MACRO_F1 = 0.84  # measured 0.857 (mix v23; 0.861 with v8, 0.840 with v7, 0.804 with v1)
+CEILING_FALSE_ALARMS = 0.05  # measured 0.042 (mix v23, and v8 + fifth session's name rules; 0.052 with
 # signed int8 weights on an AVX2-only CPU, see classifiers/training/export.py)
-FLOOR_EVASION_LABEL_RECALL = 0.80  # measured 0.944 (16 dev items)
-FLOOR_TWEETEVAL_OFFENSIVE = 0.76  # measured 0.776 (mix v8; 0.794 with v7)
-FLOOR_TWEETEVAL_HATE = 0.49  # measured 0.521 (0.517 with v7); published best 0.564
+FLOOR_EVASION_LABEL_RECALL = 0.80  # measured 0.889 (16 dev items; 0.944 with v8)
+FLOOR_TWEETEVAL_OFFENSIVE = 0.76  # measured 0.788 (mix v23; 0.776 with v8, 0.794 with v7)
+FLOOR_TWEETEVAL_HATE = 0.49  # measured 0.503 (v23; 0.521 with v8, 0.517 with v7); published best 0.564
 # measured on the two held-out sets (classifiers/training/heldout_*.jsonl): macro-F1 and
 # safeguarding recall floors per set
 FLOOR_HELDOUT = {
-    "heldout_written": (0.74, 0.80),  # measured 0.774 / 0.85 (17 of 20), mix v8
-    "heldout_second_author": (0.79, 0.85),  # measured 0.822 / 0.886 (31 of 35), mix v8
+    "heldout_written": (0.76, 0.85),  # measured 0.790 / 0.90 (18 of 20), mix v23; v8 0.774 / 0.85
+    "heldout_second_author": (0.82, 0.90),  # measured 0.849 / 0.943 (33 of 35), mix v23; v8 0.822 / 0.886
 }
 
 

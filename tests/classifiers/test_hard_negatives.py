@@ -62,7 +62,7 @@ def test_a_press_threat_makes_a_complaint_high(classify: Any) -> None:
 #: Everyday posts and comments of a childcare page, written for this check (not from the
 #: domain set and not used in training): booking, prices, menus, closures, thanks.
 EVERYDAY = Path(__file__).with_name("everyday_posts.txt")
-CEILING_EVERYDAY_FLAGS = 1  # measured 0 (mix v8); 2 with the v7 soup, 0 with v1, 4 with a first v7 soup
+CEILING_EVERYDAY_FLAGS = 1  # measured 1 (mix v23); 0 with v8, 2 with the v7 soup, 4 with a first v7 soup
 
 
 def test_everyday_page_traffic_stays_almost_silent(classify: Any) -> None:
@@ -81,7 +81,7 @@ def test_everyday_page_traffic_stays_almost_silent(classify: Any) -> None:
 #: The organisation's own posts, written for this check (not from the domain set, never
 #: trained on): six that break the policy on the club's page, six that do not.
 ORGANISATION_POSTS = Path(__file__).with_name("organisation_posts.txt")
-FLOOR_ORGANISATION_BREACHES = 4  # of 6; measured 4 (mix v8), 5 with v7 and with v9
+FLOOR_ORGANISATION_BREACHES = 4  # of 6; measured 4 (mix v23 and v8), 5 with v7 and with v9
 
 
 def test_the_organisations_own_role_is_no_blanket_excuse(classify: Any) -> None:
