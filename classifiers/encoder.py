@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -169,8 +170,8 @@ class EncoderRuntime:
         # unpadded: _run pads each length-sorted batch only to its own longest item
         self.tokenizer = make_tokenizer(directory / "tokenizer.json")
         self.tokenizer.no_padding()
-        self._pool = (ThreadPoolExecutor(self.streams, thread_name_prefix="encoder")
-                      if self.streams > 1 else None)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
         self._lock = threading.Lock()
         self._memo_key: tuple[ModelItem, ...] | None = None
         self._memo: list[EncoderResult] = []
@@ -200,8 +201,8 @@ class EncoderRuntime:
 
         # onnxruntime releases the GIL: with several streams the calls run at once, and
         # this thread decodes finished batches (in order) while later ones still run
-        runs = (self._pool.map(infer, batches) if self._pool is not None and len(batches) > 1
-                else map(infer, batches))
+        pool = self._streams_pool() if len(batches) > 1 else None
+        runs = pool.map(infer, batches) if pool is not None else map(infer, batches)
         results: list[EncoderResult | None] = [None] * len(inputs)
         for idx, sent, tok in runs:
             encs = [all_encs[i] for i in idx]
@@ -219,6 +220,17 @@ class EncoderRuntime:
                 results[i] = self._decode(norms[i], encs[row], sent_p[row], best[row],
                                           best_p[row], person[row])
         return [r for r in results if r is not None]
+
+    def _streams_pool(self) -> ThreadPoolExecutor | None:
+        """The threads that run calls at once, made on first use in this process: a
+        forked child inherits the pool object but not its threads, and would wait on it
+        for ever."""
+        if self.streams < 2:
+            return None
+        if self._pool is None or self._pool_pid != os.getpid():
+            self._pool = ThreadPoolExecutor(self.streams, thread_name_prefix="encoder")
+            self._pool_pid = os.getpid()
+        return self._pool
 
     def _infer(self, encs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
         """One model call: the batch padded only to its own longest item."""

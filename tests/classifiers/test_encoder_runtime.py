@@ -34,7 +34,7 @@ def test_calls_running_at_once_score_exactly_as_calls_one_at_a_time() -> None:
     items = _dev_items(200)  # thirteen calls, so both streams work
 
     concurrent = runtime.run(items)
-    runtime._pool = None  # the same session, one call at a time
+    runtime.streams = 1  # the same session, one call at a time
     sequential = runtime.run(list(reversed(items)))[::-1]
 
     for a, b in zip(concurrent, sequential):
@@ -52,3 +52,26 @@ def test_a_per_batch_artefact_keeps_the_batch_shape_it_was_calibrated_with(
     assert (runtime.batch, runtime.streams) == (BATCH, 1)
     assert runtime.session.get_session_options().intra_op_num_threads == 2
     assert len(runtime.run(_dev_items(70))) == 70
+
+
+def test_a_forked_child_gets_threads_of_its_own(tmp_path: Path) -> None:
+    """A child forked after the pool was made must not wait on its parent's threads."""
+    import multiprocessing
+
+    runtime = EncoderRuntime()
+    items = _dev_items(40)
+    parent = [r.probs for r in runtime.run(items)]  # the pool exists now
+    out = tmp_path / "child.json"
+
+    def child() -> None:
+        probs = [r.probs for r in runtime.run(list(reversed(items)))[::-1]]
+        out.write_text(json.dumps(probs))
+
+    proc = multiprocessing.get_context("fork").Process(target=child)
+    proc.start()
+    proc.join(timeout=60)
+    if proc.is_alive():  # waiting on threads it does not have
+        proc.kill()
+    assert proc.exitcode == 0
+    for a, b in zip(parent, json.loads(out.read_text())):
+        assert max(abs(a[h] - b[h]) for h in a) < 1e-6
