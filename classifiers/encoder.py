@@ -54,6 +54,12 @@ CONTEXT_CHARS = 160
 #: cores in one call, 688–705/s with 16 items on one core per call, two calls at once.
 BATCH = 64
 BATCH_PER_ROW = 16
+
+
+def activations_per_row(config: dict[str, Any]) -> bool:
+    """Whether an artefact's ``config.json`` says its activations are quantised per row."""
+    return config.get("activations") == "per-row"
+
 #: Opens the second segment of an item written by the organisation (plain words, so the
 #: pretrained encoder reads them as words, not as an unknown symbol).
 ORG_MARK = "[from the organisation]"
@@ -151,7 +157,7 @@ class EncoderRuntime:
         self.thresholds: dict[str, float] = self.config["thresholds"]
         self.version: str = self.config["version"]
         self.role_input: bool = bool(self.config.get("role_input", False))
-        per_row = self.config.get("activations") == "per-row"
+        per_row = activations_per_row(self.config)
         self.batch = BATCH_PER_ROW if per_row else BATCH
         self.streams = max(1, threads) if per_row else 1  # model calls running at once
         opts = ort.SessionOptions()
@@ -194,18 +200,19 @@ class EncoderRuntime:
         # fed to the model as padding.
         all_encs = self.tokenizer.encode_batch(inputs)
         order = sorted(range(len(inputs)), key=lambda i: len(all_encs[i].ids))
-        batches = [order[b:b + self.batch] for b in range(0, len(order), self.batch)]
+        batches = [(idx, [all_encs[i] for i in idx])
+                   for idx in (order[b:b + self.batch] for b in range(0, len(order), self.batch))]
 
-        def infer(idx: list[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
-            return idx, *self._infer([all_encs[i] for i in idx])
+        def infer(batch: tuple[list[int], list[Any]]) -> tuple[list[int], list[Any],
+                                                                np.ndarray, np.ndarray]:
+            return (*batch, *self._infer(batch[1]))
 
         # onnxruntime releases the GIL: with several streams the calls run at once, and
         # this thread decodes finished batches (in order) while later ones still run
         pool = self._streams_pool() if len(batches) > 1 else None
         runs = pool.map(infer, batches) if pool is not None else map(infer, batches)
         results: list[EncoderResult | None] = [None] * len(inputs)
-        for idx, sent, tok in runs:
-            encs = [all_encs[i] for i in idx]
+        for idx, encs, sent, tok in runs:
             sent_p = _sigmoid(sent).tolist()
             # token heads for the whole batch at once: the best type, its probability and
             # the person probability per token (same arithmetic as per row, done once)

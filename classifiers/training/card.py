@@ -12,7 +12,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from classifiers.encoder import ARTEFACT_DIR, EncoderRuntime, item_input
+from classifiers.encoder import (
+    ARTEFACT_DIR,
+    BATCH,
+    BATCH_PER_ROW,
+    EncoderRuntime,
+    activations_per_row,
+    item_input,
+)
 from classifiers.training.data import MIXES
 
 log = logging.getLogger(__name__)
@@ -102,26 +109,27 @@ def _run_time(cfg: dict[str, Any]) -> str:
               "count; each batch is padded only to its own longest item; the graph's repeated "
               "attention-mask and NaN-guard nodes are removed after export "
               "(`export.simplify_attention`, outputs unchanged). ")
-    if cfg.get("activations") == "per-row":
+    if activations_per_row(cfg):
         return common + (
             "Activations are quantised per token, so the batch shape changes no score: the "
-            "run time sends calls of 16 items, one per core, two at once "
+            f"run time sends calls of {BATCH_PER_ROW} items, one per core, two at once "
             "(`encoder.BATCH_PER_ROW`). Speed: `safeguard bench classify`.")
     return common + (
-        "Batches are 64 items, one call at a time. The int8 graph quantises activations per "
-        "batch, so an item's scores move slightly (mean 0.02, up to ~0.15) with its "
+        f"Batches are {BATCH} items, one call at a time. The int8 graph quantises "
+        "activations per batch, so an item's scores move slightly (mean 0.02, up to ~0.15) with its "
         "batch-mates; thresholds are therefore calibrated with exactly this batching. "
         "Speed: `safeguard bench classify`.")
 
 
 def _alone_section(m: dict[str, Any], cfg: dict[str, Any]) -> list[str]:
     fig = m["dev_alone"]
-    per_row = cfg.get("activations") == "per-row"
+    per_row = activations_per_row(cfg)
     how = ("Activations are quantised per token (`export.per_row_activations`), so an item "
            "scores the same alone as in any batch." if per_row else
            "Activations are quantised per batch (one scale for every token of the batch), "
            "so an item's scores move slightly with its batch-mates: the figures above are "
-           "for dev run 64 at a time in token-length order, and the daemon's batches differ. "
+           f"for dev run {BATCH} at a time in token-length order, and the daemon's batches "
+           "differ. "
            "`safeguard train --per-row-activations` builds an artefact without this.")
     return ["### Dev, each item classified alone (as a webhook delivers it)", how, "",
             f"macro-F1 {fig['macro_f1']} · false alarms {fig['false_alarm_rate']:.1%} of "
