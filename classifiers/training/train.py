@@ -118,6 +118,7 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
     tokenizer = make_tokenizer(base / "tokenizer.json")
     examples = training_examples(SEED, feedback, mix)
     role_input = bool(MIXES[mix].get("role_input"))
+    sg_pos_weight = float(MIXES[mix].get("sg_pos_weight", 1.0))
     log.info("training on %d examples, seeds %s", len(examples), list(seeds))
 
     states: list[dict[str, Any]] = []
@@ -135,7 +136,8 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
             model.load_state_dict(saved["state_dict"])
             steps.append(int(saved["steps"]))
         else:
-            steps.append(_fine_tune(model, tokenizer, examples, seed, max_minutes, role_input))
+            steps.append(_fine_tune(model, tokenizer, examples, seed, max_minutes, role_input,
+                                    sg_pos_weight))
         if keep and not from_weights:
             Path(keep).mkdir(parents=True, exist_ok=True)
             torch.save({"state_dict": model.state_dict(), "steps": steps[-1],
@@ -176,8 +178,24 @@ def average_weights(states: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def sentence_loss(logits: Any, y: Any, known: Any, sg_index: int, sg_pos_weight: float = 1.0) -> Any:
+    """Binary cross-entropy over the sentence heads an example has labels for (``known``).
+
+    ``sg_pos_weight`` multiplies the loss of safeguarding *positives* only: a missed
+    disclosure costs more than a false alarm, so the model may pay for recall there. The
+    denominator stays the count of known labels, so 1.0 is exactly the unweighted loss.
+    """
+    import torch
+
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, y, reduction="none")
+    weight = torch.ones_like(y)
+    if sg_pos_weight != 1.0:
+        weight[:, sg_index] = torch.where(y[:, sg_index] > 0.5, sg_pos_weight, 1.0)
+    return (bce * known * weight).sum() / known.sum().clamp(min=1.0)
+
+
 def _fine_tune(model: Any, tokenizer: Any, examples: list[Example], seed: int,
-               max_minutes: float, role_input: bool = False) -> int:
+               max_minutes: float, role_input: bool = False, sg_pos_weight: float = 1.0) -> int:
     """One pass over ``examples`` in the order ``seed`` gives; returns the steps taken."""
     import torch
 
@@ -224,8 +242,7 @@ def _fine_tune(model: Any, tokenizer: Any, examples: list[Example], seed: int,
         tok_types = torch.tensor(tt)
         tok_person = torch.tensor(tp)
         sent_logits, tok_logits = model(ids, mask, ttype)
-        bce = torch.nn.functional.binary_cross_entropy_with_logits(sent_logits, y, reduction="none")
-        loss_sent = (bce * ym).sum() / ym.sum().clamp(min=1.0)
+        loss_sent = sentence_loss(sent_logits, y, ym, head_index["safeguarding"], sg_pos_weight)
         n_types = len(TOKEN_TYPES)
         loss = loss_sent
         if (tok_types != -100).any():
