@@ -290,3 +290,22 @@ def test_the_later_free_form_mixes_add_only_their_file_three_times(
     assert not before - after  # nothing of the base mix is lost
     assert after - before == Counter({it["text"]: 3 for it in added}) + evaded
     assert evaded  # about half of the added items with spans get an evasion copy
+
+
+def test_the_safeguarding_weight_raises_only_the_loss_of_missed_disclosures() -> None:
+    """``sg_pos_weight`` makes a safeguarding positive cost more; negatives, other heads and
+    labels an example does not have are untouched, and 1.0 is plain cross-entropy."""
+    import torch
+
+    from classifiers.training.train import sentence_loss
+
+    logits = torch.tensor([[-2.0, 0.5], [1.0, -1.0], [0.3, 0.3]])
+    y = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    known = torch.tensor([[1.0, 1.0], [1.0, 1.0], [0.0, 1.0]])  # row 3's head 0 is unknown
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, y, reduction="none")
+    plain = (bce * known).sum() / known.sum()
+    assert torch.isclose(sentence_loss(logits, y, known, 0, 1.0), plain)
+    # only row 1, head 0 (a known safeguarding positive) counts three times
+    expected = plain + 2 * bce[0, 0] / known.sum()
+    assert torch.isclose(sentence_loss(logits, y, known, 0, 3.0), expected)
+    assert MIXES["v24"] == MIXES["v23"] | {"sg_pos_weight": 3.0}
