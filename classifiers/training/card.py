@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 #: first is the engineer's; the second author saw neither the templates, the free-form
 #: training items, dev nor the first set.
 HELDOUT_SETS = {key: Path(__file__).with_name(f"{key}.jsonl")
-                for key in ("heldout_written", "heldout_second_author")}
+                for key in ("heldout_written", "heldout_second_author", "heldout_third_author")}
 PUBLIC_TESTS = ("tweeteval_offensive", "tweeteval_hate", "complaints", "wnut17", "btc")
 _BASELINES = {
     "tweeteval_offensive": "macro-F1 82.2 best (TimeLMs-2021); 80.5 RoBERTa-Retrained; 79.5 BERTweet",
@@ -222,7 +222,10 @@ def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
         *_heldout_section(m, "heldout_second_author",
                           "Free-form items by a second author who saw neither the templates, the "
                           "free-form training items, dev nor the first held-out set."),
-        "Both are a second view for choosing between candidates, not a substitute for real "
+        *_heldout_section(m, "heldout_third_author",
+                          "Free-form items by a third author (eleventh session) under the same "
+                          "conditions; no model before `v24` was chosen with it."),
+        "All three are a second view for choosing between candidates, not a substitute for real "
         "traffic.",
         "",
         "## Metrics: public test splits (never trained on; benchmark-head thresholds chosen on each set's dev split)",

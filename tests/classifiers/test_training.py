@@ -137,7 +137,8 @@ def test_mix_v13_adds_the_eighth_batch_to_v12() -> None:
     assert all(not any(e.heads.get(h) for h in DOMAIN_HEADS) for e in added)
 
 
-@pytest.mark.parametrize("key,size", [("heldout_written", 80), ("heldout_second_author", 140)])
+@pytest.mark.parametrize("key,size", [("heldout_written", 80), ("heldout_second_author", 140),
+                                      ("heldout_third_author", 140)])
 def test_a_heldout_set_is_neither_trained_on_nor_a_near_copy_of_training_text(key: str, size: int) -> None:
     """A set for choosing between candidates only helps if the model has not seen it: no
     item is in the shipped or the newest mix, and none is close to any rendered template
@@ -188,10 +189,11 @@ def test_free_written_items_are_valid_domain_items_unlike_any_evaluation_item() 
     assert closest < 80, closest
 
 
-def test_the_second_authors_heldout_set_is_a_valid_domain_set() -> None:
+@pytest.mark.parametrize("key", ["heldout_second_author", "heldout_third_author"])
+def test_the_other_authors_heldout_sets_are_valid_domain_sets(key: str) -> None:
     from classifiers.training.card import HELDOUT_SETS
 
-    assert not _domain_shape_problems(read_jsonl(HELDOUT_SETS["heldout_second_author"]))
+    assert not _domain_shape_problems(read_jsonl(HELDOUT_SETS[key]))
 
 
 @pytest.mark.parametrize("mix,base", [("v14", "v13"), ("v15", "v8")])
