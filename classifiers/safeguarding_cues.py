@@ -16,6 +16,14 @@ import re
 
 from classifiers.normalise import Normalised
 
+def _matcher(pattern: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The pattern for lower-cased text, and a case-blind copy for text whose lower case
+    changes length ("İ"), where offsets into the lower-cased copy would not hold. Matching
+    lower-cased text case-sensitively is about four times faster (measured on the bench's
+    comments), and every comment goes through these patterns."""
+    return re.compile(pattern), re.compile(pattern, re.IGNORECASE)
+
+
 # Who hurts: family, other adults a child meets, or just "he"/"she".
 _ACTOR = (
     r"(?:he|she|they|dad|daddy|mum|mummy|mom|mam|step ?dad|step ?mum|step ?brother|"
@@ -27,7 +35,7 @@ _HURT = (
     r"strangles|strangled|burns|burnt|burned|slaps|slapped|smacks|smacked|beats|beat|batters|"
     r"battered|whips|whipped|bites|pinches|pinched|grabs|grabbed|shoves|shoved|locks|locked|"
     r"keeps (?:hitting|hurting|touching|kicking|punching|slapping|smacking|beating))")
-_DISCLOSURE = re.compile(
+_DISCLOSURE = _matcher(
     rf"\b(?:{_ACTOR} (?:always |still |sometimes |really )?{_HURT} (?:me|us|my (?:mum|mom|mam|mummy))(?! up\b)|"
     # sexual abuse as children tell it
     r"touch(?:es|ed)? (?:me )?(?:down there|(?:my|me) private(?:s| parts)?)|touched me where|"
@@ -51,9 +59,8 @@ _DISCLOSURE = re.compile(
     # an allegation against staff
     r"(?:one of (?:the|your) (?:staff|workers|leaders|carers|helpers)|(?:a|the|your) (?:member of staff|staff member|playworker|club worker)) "
     r"(?:hit|smacked|slapped|grabbed|shoved|shook|kicked|dragged|pinched|touched|hurt) "
-    r"(?:my|our|me|him|her|a child|the child|the kids|kids|children))\b",
-    re.IGNORECASE)
-_CONTACT = re.compile(
+    r"(?:my|our|me|him|her|a child|the child|the kids|kids|children))\b")
+_CONTACT = _matcher(
     r"\b(?:keep (?:it|this) (?:a |our |between )?(?:secret|us)|our (?:little )?secret|"
     r"(?:don'?t|dont|do not|no need to) (?:tell|show) (?:your|ur|yr|the)? ?(?:mum|mom|dad|parents|mam|teacher)|"
     r"send (?:me )?(?:a )?(?:pic|pics|picture|photo|selfie)s?|video ?chat|"
@@ -62,23 +69,26 @@ _CONTACT = re.compile(
     r"(?:which|what) (?:school|club) (?:do (?:you|u)|does (?:she|he)) go to|"
     r"(?:i'?ll|i will|i can|i could) (?:buy|get|give) (?:you|u) (?:(?:a|an|some|new|ur|your) )*"
     r"(?:phone|iphone|present|gift|sweets|vape|skins|robux|money|cash)|(?:easy|quick|fast) (?:money|cash)|"
-    r"where do (?:you|u) live)\b",
-    re.IGNORECASE)
-_AT_CHILD = re.compile(
+    r"where do (?:you|u) live)\b")
+_AT_CHILD = _matcher(
     r"\b(?:u|you) (?:girls|boys|kids)\b|\b(?:sweetie|sweetheart|cutie|babe|princess|little one|"
     r"little girl|little boy|pretty girl|beautiful girl)s?\b|\b\d{1,2}:\d{2}\b|"
     r"\b(?:girl|boy|kid|lad) (?:in|with|at) the\b|\bany of (?:u|you)\b|\bgirls?\b.*\b(?:cute|pretty|gorgeous)\b|"
-    r"\b(?:cute|pretty|gorgeous)\b.*\bgirls?\b", re.IGNORECASE)
+    r"\b(?:cute|pretty|gorgeous)\b.*\bgirls?\b")
 
 
 def cue_spans(norm: Normalised, context: str | None) -> list[tuple[int, int, str]]:
     """(original start, end, span type) of safeguarding cues in one item."""
+    text = norm.text.lower()
+    form = 0
+    if len(text) != len(norm.text):
+        text, form = norm.text, 1
     out = []
-    for m in _DISCLOSURE.finditer(norm.text):
+    for m in _DISCLOSURE[form].finditer(text):
         s, e = norm.to_original(m.start(), m.end())
         out.append((s, e, "disclosure"))
-    if _AT_CHILD.search(norm.text):
-        for m in _CONTACT.finditer(norm.text):
+    if _AT_CHILD[form].search(text):
+        for m in _CONTACT[form].finditer(text):
             s, e = norm.to_original(m.start(), m.end())
             out.append((s, e, "contact_request"))
     return out

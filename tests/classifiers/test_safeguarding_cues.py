@@ -60,3 +60,15 @@ def test_contact_between_adults_is_not_a_cue(text: str) -> None:
 def test_hyperbole_and_signposting_are_not_cues(text: str) -> None:
     """Hyperbole, slang and a setting's own training or signposting posts are not disclosures."""
     assert cue_spans(normalise(text), None) == []
+
+
+def test_cues_ignore_case_and_point_at_the_original_words() -> None:
+    """Shouting counts; and if a letter whose lower case is longer ("İ" → "i̇") ever got
+    past normalisation, spans would still point at the right words."""
+    from classifiers.normalise import Normalised
+
+    spans = cue_spans(normalise("MY DAD HITS ME"), None)
+    assert [(s, e) for s, e, _ in spans] == [(3, 14)]
+    text = "İzmir was fun but my dad hits me"
+    unfolded = Normalised(text, text, tuple(range(len(text))), tuple(range(1, len(text) + 1)))
+    assert [text[s:e] for s, e, _ in cue_spans(unfolded, None)] == ["dad hits me"]
