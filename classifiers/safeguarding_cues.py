@@ -16,6 +16,7 @@ import re
 
 from classifiers.normalise import Normalised
 
+
 def _matcher(pattern: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """The pattern for lower-cased text, and a case-blind copy for text whose lower case
     changes length ("İ"), where offsets into the lower-cased copy would not hold. Matching

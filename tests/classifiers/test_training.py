@@ -9,11 +9,24 @@ from typing import Any
 import pytest
 
 from classifiers.training import SHIPPED_MIX
-from classifiers.training.data import (DOMAIN_HEADS, FREE_FILES, MIXES, data_root, free_written_items,
-                                       from_item, read_jsonl, training_examples)
+from classifiers.training.data import (
+    DOMAIN_HEADS,
+    FREE_FILES,
+    MIXES,
+    data_root,
+    free_written_items,
+    from_item,
+    read_jsonl,
+    training_examples,
+)
 from classifiers.training.generate import generate
-from classifiers.training.templates import (TEMPLATES_V4, TEMPLATES_V5, TEMPLATES_V6, TEMPLATES_V7,
-                                            TEMPLATES_V8)
+from classifiers.training.templates import (
+    TEMPLATES_V4,
+    TEMPLATES_V5,
+    TEMPLATES_V6,
+    TEMPLATES_V7,
+    TEMPLATES_V8,
+)
 
 
 def test_a_soup_is_the_mean_of_its_runs_and_keeps_integer_buffers() -> None:
