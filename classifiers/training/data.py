@@ -239,6 +239,11 @@ MIXES["v23"] = MIXES["v20"] | {"free_tags": False}
 # (train.sentence_loss): the head finds the two dev items the pipeline misses only at its
 # threshold (0.05), too unsure for the evidence gate; a missed disclosure is the costlier error.
 MIXES["v24"] = MIXES["v23"] | {"sg_pos_weight": 3.0}
+# v25: v23 plus a sixth writer's items (written/org_f.jsonl: 140 items in the voices the
+# earlier writers lacked — young children, teenagers, grandparents, long posts with one
+# breaching sentence, short replies that need their context; 55 hard negatives), written
+# under the same conditions as org_d. Pre-registered in the eleventh session, not yet trained.
+MIXES["v25"] = MIXES["v23"] | {"free_files": MIXES["v23"]["free_files"] + ("org_f.jsonl",)}
 
 
 def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
