@@ -242,7 +242,7 @@ MIXES["v24"] = MIXES["v23"] | {"sg_pos_weight": 3.0}
 # v25: v23 plus a sixth writer's items (written/org_f.jsonl: 140 items in the voices the
 # earlier writers lacked — young children, teenagers, grandparents, long posts with one
 # breaching sentence, short replies that need their context; 55 hard negatives), written
-# under the same conditions as org_d. Pre-registered in the eleventh session, not yet trained.
+# under the same conditions as org_d. Measured in the eleventh session: not shipped (DATA.md).
 MIXES["v25"] = MIXES["v23"] | {"free_files": MIXES["v23"]["free_files"] + ("org_f.jsonl",)}
 
 
