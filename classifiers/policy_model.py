@@ -29,7 +29,7 @@ SUPPORT: dict[Category, tuple[str, ...]] = {
 }
 #: Without evidence from the tagger, the head alone must be at least this sure. Measured on
 #: the first model: head-only detections (no evidence span) were nearly all false alarms.
-STRONG: dict[Category, float] = {c: 0.6 for c in SUPPORT}
+STRONG = 0.6
 #: Conversely, strong evidence from the tagger counts with a hesitant head: the tagger sees
 #: "I'm going to the papers" even when the sentence head is unsure what the item is about.
 EVIDENCE_STRONG = 0.75
@@ -69,7 +69,7 @@ class PolicyEncoderClassifier(Classifier):
                     continue
                 spans = [Span(t.start, t.end, t.type) for t in evidence]
                 if not spans:
-                    if p < max(STRONG[cat], th):
+                    if p < max(STRONG, th):
                         continue
                     spans = [Span(0, len(item.text), _FALLBACK[cat])]
                 found.append(Detection(cat, round(p, 4), label="model", spans=tuple(spans),

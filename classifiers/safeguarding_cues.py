@@ -4,9 +4,9 @@ Safeguarding favours recall, and a few wordings are formulaic: a child saying an
 hurts them or makes them do things, talk of suicide or self-harm, neglect in a child's
 words, secrecy imposed on a child, an allegation that staff hurt a child, and an adult
 asking a child for secrecy, pictures or a private channel, or offering gifts or money.
-These are matched on the normalised text (so ``k!ll myself`` and ``d m  m e`` count). Contact requests count only when the item is aimed at a child (``u girls``,
-``sweetie``, a timestamp in a video of children …), because "text me" between parents is
-ordinary. Written from safeguarding guidance (the signs and wordings that training for
+These are matched on the normalised text (so ``k!ll myself`` and ``d m  m e`` count).
+Contact requests count only when the item is aimed at a child (``u girls``, ``sweetie``,
+a timestamp in a video of children …), because "text me" between parents is ordinary. Written from safeguarding guidance (the signs and wordings that training for
 staff lists), not from evaluation data; DATA.md (eleventh session) records what they cost.
 """
 
@@ -81,7 +81,7 @@ _AT_CHILD = _matcher(
 def cue_spans(norm: Normalised, context: str | None) -> list[tuple[int, int, str]]:
     """(original start, end, span type) of safeguarding cues in one item."""
     text = norm.text.lower()
-    form = 0
+    form = 0  # each matcher's lower-case pattern; the case-blind one if offsets would shift
     if len(text) != len(norm.text):
         text, form = norm.text, 1
     out = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifiers.normalise import normalise
+from classifiers.normalise import Normalised, normalise
 from classifiers.safeguarding_cues import cue_spans
 
 
@@ -65,8 +65,6 @@ def test_hyperbole_and_signposting_are_not_cues(text: str) -> None:
 def test_cues_ignore_case_and_point_at_the_original_words() -> None:
     """Shouting counts; and if a letter whose lower case is longer ("İ" → "i̇") ever got
     past normalisation, spans would still point at the right words."""
-    from classifiers.normalise import Normalised
-
     spans = cue_spans(normalise("MY DAD HITS ME"), None)
     assert [(s, e) for s, e, _ in spans] == [(3, 14)]
     text = "İzmir was fun but my dad hits me"
