@@ -51,6 +51,9 @@ class Example:
     #: False: the item teaches the sentence heads but not the span tagger, because its
     #: evidence boundaries follow another writer's convention (mix ``v17``).
     learn_tags: bool = True
+    #: When set, only spans of these types teach the tagger: tokens inside a span of
+    #: another type are ignored, the rest are "outside" (mix ``v26``).
+    tag_types: frozenset[str] | None = None
 
 
 def from_item(item: dict[str, Any], source: str) -> Example:
@@ -244,6 +247,12 @@ MIXES["v24"] = MIXES["v23"] | {"sg_pos_weight": 3.0}
 # breaching sentence, short replies that need their context; 55 hard negatives), written
 # under the same conditions as org_d. Measured in the eleventh session: not shipped (DATA.md).
 MIXES["v25"] = MIXES["v23"] | {"free_files": MIXES["v23"]["free_files"] + ("org_f.jsonl",)}
+# v26: v23, but free-form items teach the tagger their safeguarding evidence (disclosure,
+# contact request, threat) and nothing else: since v23 the tagger learns disclosures only
+# from domain train and templates, and safeguarding evidence is the tagger's (the two dev
+# disclosures the pipeline misses get no span at all; DATA.md, twelfth session).
+SAFEGUARDING_SPAN_TYPES = ("disclosure", "contact_request", "threat")
+MIXES["v26"] = MIXES["v23"] | {"free_tag_types": SAFEGUARDING_SPAN_TYPES}
 
 
 def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
@@ -262,11 +271,14 @@ def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),
     fb = [from_item(it, "feedback") for it in feedback]
     free = ([from_item(it, "free") for it in free_written_items(cfg.get("free_files", FREE_FILES))]
             if cfg.get("free") else [])
-    # Which free-form items teach the span tagger: all, none (free_tags), or those naming no
-    # child (free_child_tags); they always teach the sentence heads.
+    # Which free-form items teach the span tagger: all, none (free_tags), those naming no
+    # child (free_child_tags), or only their spans of some types (free_tag_types); they
+    # always teach the sentence heads.
     for ex in free:
         ex.learn_tags = cfg.get("free_tags", True) and (
             cfg.get("free_child_tags", True) or not ex.heads["child_identification"])
+        if cfg.get("free_tag_types"):
+            ex.learn_tags, ex.tag_types = True, frozenset(cfg["free_tag_types"])
     own = (domain * cfg["domain"] + written * cfg["written"] + fb * cfg["domain"]
            + free * cfg.get("free", 0))
     augmented = []

@@ -64,7 +64,11 @@ def _token_targets(ex: Example, enc: Any, norm: Any, token_types: tuple[str, ...
                 if sp["start"] < oe and os_ < sp["end"] and sp["type"] in type_index:
                     if best is None or sp["end"] - sp["start"] < best["end"] - best["start"]:
                         best = sp
-            types[t] = type_index[best["type"]] if best else 0
+            if best is None:
+                types[t] = 0
+            elif ex.tag_types is None or best["type"] in ex.tag_types:
+                types[t] = type_index[best["type"]]
+            # else: inside a span this example does not teach: ignored
         if ex.persons is not None:
             person[t] = float(any(a < oe and os_ < b for a, b in ex.persons))
     return types, person

@@ -265,6 +265,37 @@ def test_free_tags_off_keeps_every_free_form_item_away_from_the_span_tagger(mix:
     assert any(e.learn_tags for e in old if e.source.startswith("free"))
 
 
+def test_mix_v26_teaches_the_tagger_only_the_safeguarding_evidence_of_free_form_items() -> None:
+    """v26 is v23 with the same examples; free-form items (and their evasion copies) now
+    teach the tagger their disclosure, contact-request and threat spans: tokens there get
+    that type, tokens in their other spans are ignored, every other token is "outside"."""
+    from classifiers.encoder import ARTEFACT_DIR, encoder_input, make_tokenizer
+    from classifiers.normalise import normalise
+    from classifiers.training.data import SAFEGUARDING_SPAN_TYPES
+    from classifiers.training.train import _token_targets
+
+    old, new = training_examples(mix="v23"), training_examples(mix="v26")
+    assert [(e.text, e.heads, e.spans) for e in old] == [(e.text, e.heads, e.spans) for e in new]
+    limited = [e for e in new if e.tag_types is not None]
+    assert {e.source for e in limited} == {"free", "free+evasion"}
+    assert all(e.learn_tags and e.tag_types == set(SAFEGUARDING_SPAN_TYPES) for e in limited)
+    assert all(e.tag_types is None for e in new if not e.source.startswith("free"))
+
+    types = ("O", "child_name", "school", "disclosure")
+    ex = next(e for e in limited if {s["type"] for s in e.spans or []} >= {"child_name", "disclosure"})
+    norm = normalise(ex.text)
+    enc = make_tokenizer(ARTEFACT_DIR / "tokenizer.json").encode(
+        encoder_input(norm, ex.context, ex.role, True))
+    targets = _token_targets(ex, enc, norm, types)[0]
+    assert types.index("disclosure") in targets and 0 in targets
+    assert types.index("child_name") not in targets
+    everything = type(ex)(ex.text, ex.context, dict(ex.heads), spans=ex.spans, source=ex.source)
+    full = _token_targets(everything, enc, norm, types)[0]
+    # where the full teaching says "child name", the limited one says nothing
+    assert [t for f, t in zip(full, targets) if f == types.index("child_name")] == \
+        [-100] * full.count(types.index("child_name"))
+
+
 def test_saved_weights_from_another_mix_are_refused(tmp_path: Any) -> None:
     """`safeguard train --from-weights` averages saved runs only if they were trained on
     the mix asked for: weights of another mix would be exported under the wrong name."""
