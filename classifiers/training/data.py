@@ -253,6 +253,11 @@ MIXES["v25"] = MIXES["v23"] | {"free_files": MIXES["v23"]["free_files"] + ("org_
 # disclosures the pipeline misses get no span at all; DATA.md, twelfth session).
 SAFEGUARDING_SPAN_TYPES = ("disclosure", "contact_request", "threat")
 MIXES["v26"] = MIXES["v23"] | {"free_tag_types": SAFEGUARDING_SPAN_TYPES}
+# v27: v26 plus a seventh writer's items (written/sg_g.jsonl: 120 safeguarding items told in
+# many voices and ways — indirect, partial, children's spelling, teenagers' slang, grooming,
+# exploitation, staff concerns — beside 118 hard negatives that share their words), written
+# under the same conditions as org_d; under v26 their safeguarding spans teach the tagger.
+MIXES["v27"] = MIXES["v26"] | {"free_files": MIXES["v26"]["free_files"] + ("sg_g.jsonl",)}
 
 
 def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),

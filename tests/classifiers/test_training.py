@@ -318,13 +318,15 @@ def test_saved_weights_from_another_mix_are_refused(tmp_path: Any) -> None:
     ("v20", "v19", "org_d.jsonl", {"organisation", "public"}),
     ("v21", "v20", "org_e.jsonl", {"organisation", "public"}),
     ("v25", "v23", "org_f.jsonl", {"organisation", "public"}),
+    ("v27", "v26", "sg_g.jsonl", {"organisation", "public"}),
 ])
 def test_the_later_free_form_mixes_add_only_their_file_three_times(
         mix: str, base: str, file: str, roles: set[str]) -> None:
     """v19 is v18 plus written/org_c.jsonl (the organisation's own account, breaking the
     policy and not); v20 adds written/org_d.jsonl and v21 written/org_e.jsonl (a fourth
     and a fifth writer, public and organisation, half hard negatives); v25 adds
-    written/org_f.jsonl to v23 (a sixth writer's voices). Each item comes three times with
+    written/org_f.jsonl to v23 (a sixth writer's voices), v27 written/sg_g.jsonl to v26 (a
+    seventh writer's disclosures and their hard negatives). Each item comes three times with
     its role; earlier mixes do not read the file."""
     from collections import Counter
 
