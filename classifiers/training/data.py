@@ -258,6 +258,12 @@ MIXES["v26"] = MIXES["v23"] | {"free_tag_types": SAFEGUARDING_SPAN_TYPES}
 # exploitation, staff concerns — beside 118 hard negatives that share their words), written
 # under the same conditions as org_d; under v26 their safeguarding spans teach the tagger.
 MIXES["v27"] = MIXES["v26"] | {"free_files": MIXES["v26"]["free_files"] + ("sg_g.jsonl",)}
+# v28: v27 plus an eighth writer's items (written/ab_h.jsonl: 102 abuse items — insults,
+# pile-ons, intimidation, discrimination with and without slurs, 22 with evasion — and 25
+# complaints and personal data, beside 126 hard negatives sharing their words: profanity at
+# nobody, banter, insults quoted to condemn them), written under the same conditions: abuse
+# had the fewest free-form items and the lowest dev recall of the five categories.
+MIXES["v28"] = MIXES["v27"] | {"free_files": MIXES["v27"]["free_files"] + ("ab_h.jsonl",)}
 
 
 def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),

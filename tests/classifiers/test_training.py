@@ -319,6 +319,7 @@ def test_saved_weights_from_another_mix_are_refused(tmp_path: Any) -> None:
     ("v21", "v20", "org_e.jsonl", {"organisation", "public"}),
     ("v25", "v23", "org_f.jsonl", {"organisation", "public"}),
     ("v27", "v26", "sg_g.jsonl", {"organisation", "public"}),
+    ("v28", "v27", "ab_h.jsonl", {"organisation", "public"}),
 ])
 def test_the_later_free_form_mixes_add_only_their_file_three_times(
         mix: str, base: str, file: str, roles: set[str]) -> None:
@@ -326,8 +327,9 @@ def test_the_later_free_form_mixes_add_only_their_file_three_times(
     policy and not); v20 adds written/org_d.jsonl and v21 written/org_e.jsonl (a fourth
     and a fifth writer, public and organisation, half hard negatives); v25 adds
     written/org_f.jsonl to v23 (a sixth writer's voices), v27 written/sg_g.jsonl to v26 (a
-    seventh writer's disclosures and their hard negatives). Each item comes three times with
-    its role; earlier mixes do not read the file."""
+    seventh writer's disclosures and their hard negatives), v28 written/ab_h.jsonl to v27
+    (an eighth writer's abuse and its hard negatives). Each item comes three times with its
+    role; earlier mixes do not read the file."""
     from collections import Counter
 
     added = free_written_items([file])
