@@ -9,7 +9,9 @@ Four sources of evidence, combined:
 - the shared encoder: its ``child_identification`` head (trained on the domain set and
   written data), its evidence tagger (child_name, surname, age, school, …) and its
   person-name tagger (trained on WNUT-17 and BTC) for names the roster does not know;
-- exact cues: year group or age, a time and a place, a street address.
+- exact cues: year group or age, a time and a place, a street address; and a school
+  named as English schools are named ("St Mary's C of E Primary"), which adds a detail
+  to an item flagged on other evidence but never flags one by itself.
 
 A person name counts only when something says it is a child (a roster match, the
 model, or a cue such as an age, a school or "my little …"). Severity (categories.md):
@@ -326,6 +328,9 @@ class ChildIdentificationClassifier(Classifier):
         cue_spans = [Span(s, e, "age") for s, e in rules.find_ages(norm)]
         cue_spans += [Span(s, e, "time_place") for s, e in rules.find_time_places(norm)]
         cue_spans += [Span(s, e, "address") for s, e in rules.find_addresses(norm)]
+        # a school named as schools are named: a detail of an item flagged on other
+        # evidence, never evidence itself (the setting names the schools it collects from)
+        named_schools = [Span(s, e, "school") for s, e in rules.find_schools(norm)]
         child_cue = bool(cue_spans) or says_child(norm.text, item.author_role)
         persons = [Span(t.start, t.end, "child_name") for t in res.persons
                    if not _TITLE.search(item.text[:t.start])]
@@ -345,9 +350,9 @@ class ChildIdentificationClassifier(Classifier):
                             and not _inside(sp, not_children))
                 return not (sp.type in {"school", "place"} and _inside(sp, setting))
 
-            roster, model_spans, persons, parent_names = (
+            roster, model_spans, persons, parent_names, named_schools = (
                 [sp for sp in spans if keep(sp)]
-                for spans in (roster, model_spans, persons, parent_names))
+                for spans in (roster, model_spans, persons, parent_names, named_schools))
             tagged = {sp for sp in tagged if keep(sp)}
 
         famous = public_figure_ranges(norm.text)
@@ -368,7 +373,7 @@ class ChildIdentificationClassifier(Classifier):
         if not fired:
             return []
         spans: list[Span] = []
-        for s in roster + model_spans + config_spans + cue_spans:
+        for s in roster + model_spans + config_spans + cue_spans + named_schools:
             if not _overlaps(s, spans):
                 spans.append(s)
         if not any(s.type in _NAME_TYPES for s in spans):

@@ -56,6 +56,60 @@ _TIME_PLACE = re.compile(
     r"(?:school|club|tea|lunch)(?: time)?)\b[^.!?\n]{0,40}?\b(?:at|in|outside|by|near|on)\s+"
     r"(?:the\s+)?[A-Z][\w']+(?:\s[A-Z][\w']+)*", re.IGNORECASE)
 
+#: School names as English schools are named: one to four capitalised words, an optional
+#: faith or status word, then the kind of school ("St Mary's C of E Primary", "Brookside
+#: Juniors", "Meadowbank Academy"); in lower case only "<word> primary/juniors/infants/
+#: academy", the forms commenters type ("year 3 at oakfield primary").
+_SCHOOL_KIND = r"(?:Primary|Juniors?|Infants?|Academy|High|Secondary|Grammar|Prep|Middle)"
+_SCHOOL_FAITH = r"(?:C of E|CofE|CE|RC|Catholic|Church of England|Methodist|Community|Church|Free)"
+_SCHOOL = re.compile(
+    rf"\b(?P<name>(?:(?:St\.?|Saint) )?[A-Z][\w'’-]+(?: (?:St\.?|Saint|[A-Z][\w'’-]+)){{0,3}})"
+    rf"(?: {_SCHOOL_FAITH})? (?:{_SCHOOL_KIND}(?: School| Academy)?|School)\b")
+#: Faith schools are often called by their saint alone ("Year 4 at St Aelred's").
+_SAINT_SCHOOL = re.compile(
+    r"\b(?:(?:St\.?|Saint) [A-Z][a-z]+(?:'s|’s|s')|(?:st|saint) [a-z]+(?:'s|’s|s'|s)|"
+    r"(?i:holy (?:trinity|family|cross|rood|spirit|name))|Our Lady(?:'s| of [A-Z][a-z]+)?)(?=\W|$)")
+_SCHOOL_LOWER = re.compile(
+    r"\b(?P<name>[a-z][a-z'’-]{2,}) (?i:primary|juniors|infants|academy)(?i: school)?\b")
+#: Words that may stand before a kind of school without naming one ("the Primary", "Forest
+#: School", "a Catholic primary", "Sunday School", "She Goes To …").
+_NOT_SCHOOL_NAMES = {
+    "the", "a", "an", "at", "to", "from", "in", "of", "for", "and", "or", "my", "our", "your",
+    "his", "her", "their", "its", "this", "that", "which", "what", "every", "each", "any",
+    "all", "local", "new", "old", "big", "little", "last", "next", "same", "other", "both",
+    "nearest", "nearby", "catholic", "church", "community", "free", "faith", "state",
+    "private", "independent", "special", "infant", "junior", "primary", "secondary", "high",
+    "grammar", "middle", "prep", "forest", "sunday", "summer", "holiday", "driving", "dance",
+    "swim", "swimming", "music", "drama", "football", "nursery", "boarding", "home", "after",
+    "before", "breakfast", "half", "term", "year", "reception", "club", "go", "goes", "went",
+    "attends", "attend", "starts", "started", "leaves", "left", "joins", "joined", "moved",
+    "into", "up", "back", "off", "round", "near", "outside", "by", "is", "was", "be",
+}
+
+
+_FAITH_WORDS = {"catholic", "church", "community", "free", "methodist", "ce", "cofe", "rc"}
+
+
+def find_schools(norm: Normalised) -> Iterator[tuple[int, int]]:
+    """Named schools, from how schools are named: no list of schools needed. A detail,
+    not a trigger: a setting announces which schools it collects from on purpose."""
+    for pattern in (_SCHOOL, _SCHOOL_LOWER):
+        for m in pattern.finditer(norm.text):
+            words = m.group("name").split(" ")
+            named = len(words)
+            while named and words[named - 1].casefold() in _FAITH_WORDS:
+                named -= 1  # "Lourdes Catholic Primary": the faith is no part of the name
+            # the name starts after the last word that cannot be part of it ("She Goes To …"),
+            # and has at most three words ("Happy Birthday Lily Oakfield Primary")
+            cut = max([k + 1 for k in range(named) if words[k].casefold() in _NOT_SCHOOL_NAMES]
+                      + [named - 3, 0])
+            if cut >= named:
+                continue  # "the Primary", "Forest School": no name
+            start = m.start() + sum(len(w) + 1 for w in words[:cut])
+            yield norm.to_original(start, m.end())
+    for m in _SAINT_SCHOOL.finditer(norm.text):
+        yield norm.to_original(m.start(), m.end())
+
 
 def _digits(candidate: str) -> str:
     table = str.maketrans({"o": "0", "O": "0", "l": "1", "I": "1"})

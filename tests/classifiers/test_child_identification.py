@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 
+from classifiers import rules
 from classifiers.base import ClassifierInput
 from classifiers.child_identification import ChildIdentificationClassifier
-from classifiers.context import SettingContext
+from classifiers.context import RosterChild, SettingContext
+from classifiers.normalise import normalise
 from monitor.types import AuthorRole, Category, ItemKind, Severity
 
 
@@ -177,3 +179,43 @@ def test_a_lower_case_name_counts_when_the_whole_comment_is_lower_case() -> None
     lower = "omg is that harvey from the club"
     assert [lower[s.start:s.end] for s in _plain_word_spans(lower)] == ["club"]
     assert [s.start for s in _plain_word_spans("Staff birthday klaxon")] == [0, 6, 15]
+
+
+@pytest.mark.parametrize("text,school", [
+    ("Year 3 at Oakfield Primary today", "Oakfield Primary"),
+    ("She Goes To Parkview Primary", "Parkview Primary"),
+    ("St Mary's C of E Primary School, Y2", "St Mary's C of E Primary School"),
+    ("collected from Holy Trinity RC Primary at 3", "Holy Trinity RC Primary"),
+    ("my lad goes to meadowbank academy", "meadowbank academy"),
+    ("year 2 at riverside infants", "riverside infants"),
+    ("Year 4 at St Aelred's", "St Aelred's"),
+    ("he's at Kingsmead School now", "Kingsmead School"),
+    ("Y3 at О\u200bakfield Primary", "О\u200bakfield Primary"),
+])
+def test_a_school_is_recognised_by_how_schools_are_named(text: str, school: str) -> None:
+    """No list of schools is needed for the usual forms: a name, an optional faith word,
+    the kind of school; evasion is read through, and the span is in the original text."""
+    assert school in [text[s:e] for s, e in rules.find_schools(normalise(text))]
+
+
+@pytest.mark.parametrize("text", [
+    "Forest School on Friday!", "The Primary School is shut today", "at the local primary",
+    "Sunday School at ten", "a Catholic primary nearby", "Secondary School applications close",
+    "High School Musical tonight", "first things first", "St Ives for the weekend",
+])
+def test_kinds_of_school_and_schooling_name_no_school(text: str) -> None:
+    assert list(rules.find_schools(normalise(text))) == []
+
+
+def test_a_named_school_is_a_detail_of_a_flagged_child_never_a_trigger() -> None:
+    """The setting announces which schools it collects from: a school alone flags
+    nothing. Beside a child it is one more detail, shown to the reviewer and raising the
+    severity, even where configuration does not list that school."""
+    clf = ChildIdentificationClassifier(SettingContext(roster=(RosterChild("Tommy Kowalski"),)))
+    notice = "We now collect from Parkview Primary and Brookside Juniors every afternoon."
+    assert clf.classify(ClassifierInput(id="n", text=notice,
+                                        author_role=AuthorRole.ORGANISATION)) == []
+    dets = clf.classify(ClassifierInput(id="c", text="Tommy from Parkview Primary was brilliant"))
+    assert dets and dets[0].severity == Severity.HIGH
+    text = "Tommy from Parkview Primary was brilliant"
+    assert "Parkview Primary" in [text[s.start:s.end] for s in dets[0].spans if s.type == "school"]
