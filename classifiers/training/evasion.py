@@ -62,4 +62,5 @@ def evade(ex: Example, rng: random.Random) -> Example:
     pieces.append(text[pos:])
     return Example("".join(pieces), ex.context, dict(ex.heads), spans=new_spans,
                    source=ex.source + "+evasion", role=ex.role,
-                   learn_tags=ex.learn_tags, tag_types=ex.tag_types)
+                   learn_tags=ex.learn_tags, tag_types=ex.tag_types,
+                   tag_outside=ex.tag_outside)

@@ -65,7 +65,7 @@ def _token_targets(ex: Example, enc: Any, norm: Any, token_types: tuple[str, ...
                     if best is None or sp["end"] - sp["start"] < best["end"] - best["start"]:
                         best = sp
             if best is None:
-                types[t] = 0
+                types[t] = 0 if ex.tag_outside else -100
             elif ex.tag_types is None or best["type"] in ex.tag_types:
                 types[t] = type_index[best["type"]]
             # else: inside a span this example does not teach: ignored

@@ -299,6 +299,32 @@ def test_mix_v26_teaches_the_tagger_only_the_safeguarding_evidence_of_free_form_
         [-100] * full.count(types.index("child_name"))
 
 
+def test_mix_v29_keeps_free_form_child_items_from_teaching_what_is_outside_their_spans() -> None:
+    """v29 is v28 with the same examples; a free-form item that identifies a child (and its
+    evasion copy) teaches only its safeguarding spans: every other token is ignored, so a
+    detail its writer left unmarked teaches nothing. Other free-form items are as in v28."""
+    from classifiers.encoder import ARTEFACT_DIR, encoder_input, make_tokenizer
+    from classifiers.normalise import normalise
+    from classifiers.training.train import _token_targets
+
+    old, new = training_examples(mix="v28"), training_examples(mix="v29")
+    assert [(e.text, e.heads, e.tag_types) for e in old] == [(e.text, e.heads, e.tag_types) for e in new]
+    quiet = [e for e in new if not e.tag_outside]
+    assert quiet and {e.source for e in quiet} == {"free", "free+evasion"}
+    assert all(e.heads["child_identification"] for e in quiet)
+    assert all(e.tag_outside for e in new if e.source.startswith("free")
+               and not e.heads["child_identification"])
+    assert all(e.tag_outside for e in old)
+
+    types = ("O", "child_name", "disclosure")
+    tok = make_tokenizer(ARTEFACT_DIR / "tokenizer.json")
+    ex = next(e for e in quiet if {s["type"] for s in e.spans or []} >= {"child_name", "disclosure"})
+    norm = normalise(ex.text)
+    targets = _token_targets(ex, tok.encode(encoder_input(norm, ex.context, ex.role, True)),
+                             norm, types)[0]
+    assert set(targets) == {-100, types.index("disclosure")}
+
+
 def test_saved_weights_from_another_mix_are_refused(tmp_path: Any) -> None:
     """`safeguard train --from-weights` averages saved runs only if they were trained on
     the mix asked for: weights of another mix would be exported under the wrong name."""
