@@ -148,7 +148,11 @@ def _load_blaze() -> tuple[Any, np.ndarray] | None:
         return None
     import cv2
 
-    net = cv2.dnn.readNetFromTFLite(path, engine=cv2.dnn.ENGINE_CLASSIC)
+    # OpenCV 5.0 must be told to use its classic engine for this model; 5.1 has only the
+    # new one, which reads it (tests/photos pass on both)
+    classic = getattr(cv2.dnn, "ENGINE_CLASSIC", None)
+    net = (cv2.dnn.readNetFromTFLite(path) if classic is None
+           else cv2.dnn.readNetFromTFLite(path, engine=classic))
     grid = BLAZE_SIZE // 4  # one layer, stride 4, one anchor per cell (full-range options)
     centres = (np.arange(grid, dtype=np.float32) + 0.5) / grid
     ax, ay = np.meshgrid(centres, centres)
