@@ -4,8 +4,11 @@ Each public set asks a narrower question than the policy, so each is scored with
 encoder output that answers it: ``offensive`` head for TweetEval offensive / OLID level A,
 ``hate`` head for TweetEval hate, ``complaint`` head for the complaints set (never trained
 on: no licence), the person-name tagger for WNUT-17 and BTC (person entities only, exact
-span F1 — not comparable with the all-types WNUT figure). Thresholds are the artefact's
-(benchmark heads: chosen on each set's dev split); nothing is tuned on a test split.
+span F1 — not comparable with the all-types WNUT figure), and the ``hate`` and ``offensive``
+heads together for HateXplain's three classes (hate speech / offensive / normal), the
+question its published baseline answers. Thresholds are the artefact's (benchmark heads:
+chosen on each set's dev split), or for HateXplain chosen here on its dev split; nothing is
+tuned on a test split.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ _BINARY = {
     "complaints": ("complaint", "complaint"),
 }
 _PERSON = {"wnut17": "person", "btc": "PER"}
+#: Three-class sets: label names (most severe first) and the heads that decide them.
+_THREE_CLASS = {"hatexplain": (("hatespeech", "offensive", "normal"), ("hate", "offensive"))}
+_GRID = [round(0.05 * k, 2) for k in range(1, 20)]
 
 
 def _macro_f1(y: list[bool], p: list[bool]) -> dict[str, float]:
@@ -37,6 +43,35 @@ def _macro_f1(y: list[bool], p: list[bool]) -> dict[str, float]:
     acc = sum(a == b for a, b in zip(y, p)) / len(y)
     return {"macro_f1": round((out[True] + out[False]) / 2, 4), "f1_positive": round(out[True], 4),
             "accuracy": round(acc, 4)}
+
+
+def _three_class_f1(y: list[str], p: list[str], classes: tuple[str, ...]) -> dict[str, float]:
+    f1s = []
+    for cls in classes:
+        tp = sum(a == cls and b == cls for a, b in zip(y, p))
+        fp = sum(a != cls and b == cls for a, b in zip(y, p))
+        fn = sum(a == cls and b != cls for a, b in zip(y, p))
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    acc = sum(a == b for a, b in zip(y, p)) / len(y)
+    return {"macro_f1": round(sum(f1s) / len(f1s), 4), "accuracy": round(acc, 4)}
+
+
+def _decide(probs: list[dict[str, float]], classes: tuple[str, ...], heads: tuple[str, str],
+            th: tuple[float, float]) -> list[str]:
+    """The first class whose head clears its threshold; the last class otherwise."""
+    return [classes[0] if pr[heads[0]] >= th[0] else classes[1] if pr[heads[1]] >= th[1]
+            else classes[2] for pr in probs]
+
+
+def three_class_thresholds(runtime: EncoderRuntime, name: str, dev: Path) -> tuple[float, float]:
+    """The two head thresholds that give the best macro-F1 on the set's *dev* split."""
+    classes, heads = _THREE_CLASS[name]
+    rows = read_jsonl(dev)
+    probs = [r.probs for r in runtime.run([item_input(r) for r in rows])]
+    y = [r["label"] for r in rows]
+    return max(((a, b) for a in _GRID for b in _GRID),
+               key=lambda th: _three_class_f1(y, _decide(probs, classes, heads, th),
+                                              classes)["macro_f1"])
 
 
 def _person_spans(tokens: list[str], tags: list[str], label: str) -> set[tuple[int, int]]:
@@ -85,4 +120,12 @@ def evaluate_public(path: Path, runtime: EncoderRuntime | None = None,
         return {"set": name, "split": path.stem, "task": "person entities, exact span",
                 "n": len(rows), "precision": round(pr, 4), "recall": round(rc, 4),
                 "f1": round(2 * pr * rc / (pr + rc) if pr + rc else 0.0, 4)}
-    raise ValueError(f"no public scorer for {name!r}; known: {sorted(_BINARY) + sorted(_PERSON)}")
+    if name in _THREE_CLASS:
+        classes, heads = _THREE_CLASS[name]
+        th = three_class_thresholds(runtime, name, path.with_name("dev.jsonl"))
+        pred = _decide([r.probs for r in results], classes, heads, th)
+        return {"set": name, "split": path.stem, "head": " / ".join(heads),
+                "thresholds": dict(zip(heads, th)), "n": len(rows),
+                **_three_class_f1([r["label"] for r in rows], pred, classes)}
+    known = sorted(_BINARY) + sorted(_PERSON) + sorted(_THREE_CLASS)
+    raise ValueError(f"no public scorer for {name!r}; known: {known}")

@@ -26,6 +26,7 @@ CEILING_FALSE_ALARMS = 0.05  # measured 0.042 (mix v23, and v8 + fifth session's
 FLOOR_EVASION_LABEL_RECALL = 0.80  # measured 0.889 (16 dev items; 0.944 with v8)
 FLOOR_TWEETEVAL_OFFENSIVE = 0.76  # measured 0.788 (mix v23; 0.776 with v8, 0.794 with v7)
 FLOOR_TWEETEVAL_HATE = 0.49  # measured 0.503 (v23; 0.521 with v8, 0.517 with v7); published best 0.564
+FLOOR_HATEXPLAIN = 0.53  # 3-class, measured 0.552 (v23); published 0.687 (BERT-HateXplain)
 # measured on the three held-out sets (classifiers/training/heldout_*.jsonl): macro-F1 and
 # safeguarding recall floors per set
 FLOOR_HELDOUT = {
@@ -99,6 +100,21 @@ def test_public_test_split_meets_floor(name: str, floor: float) -> None:
     if not path.exists():
         pytest.skip("shared public data not present")
     assert evaluate_public(path)["macro_f1"] >= floor
+
+
+def test_hatexplain_three_classes_use_thresholds_from_its_dev_split() -> None:
+    """HateXplain is scored on its own question (hate speech / offensive / normal) with the
+    hate and offensive heads, at thresholds chosen on its dev split, never on test."""
+    from classifiers.encoder import shared_runtime
+    from classifiers.public_eval import evaluate_public, three_class_thresholds
+
+    path = SHARED_DATA / "public" / "hatexplain" / "test.jsonl"
+    if not path.exists():
+        pytest.skip("shared public data not present")
+    result = evaluate_public(path)
+    dev_th = three_class_thresholds(shared_runtime(), "hatexplain", path.with_name("dev.jsonl"))
+    assert tuple(result["thresholds"].values()) == dev_th
+    assert result["macro_f1"] >= FLOOR_HATEXPLAIN
 
 
 @pytest.mark.parametrize("key", list(FLOOR_HELDOUT))
