@@ -31,28 +31,25 @@ _THREE_CLASS = {"hatexplain": (("hatespeech", "offensive", "normal"), ("hate", "
 _GRID = [round(0.05 * k, 2) for k in range(1, 20)]
 
 
-def _macro_f1(y: list[bool], p: list[bool]) -> dict[str, float]:
-    out = {}
-    for cls in (True, False):
-        tp = sum(a == cls and b == cls for a, b in zip(y, p))
-        fp = sum(a != cls and b == cls for a, b in zip(y, p))
-        fn = sum(a == cls and b != cls for a, b in zip(y, p))
-        pr = tp / (tp + fp) if tp + fp else 0.0
-        rc = tp / (tp + fn) if tp + fn else 0.0
-        out[cls] = 2 * pr * rc / (pr + rc) if pr + rc else 0.0
-    acc = sum(a == b for a, b in zip(y, p)) / len(y)
-    return {"macro_f1": round((out[True] + out[False]) / 2, 4), "f1_positive": round(out[True], 4),
-            "accuracy": round(acc, 4)}
-
-
-def _three_class_f1(y: list[str], p: list[str], classes: tuple[str, ...]) -> dict[str, float]:
+def _f1s(y: list[Any], p: list[Any], classes: tuple[Any, ...]) -> tuple[list[float], float]:
+    """F1 of each class (2·TP / (2·TP + FP + FN)) and the accuracy."""
     f1s = []
     for cls in classes:
         tp = sum(a == cls and b == cls for a, b in zip(y, p))
         fp = sum(a != cls and b == cls for a, b in zip(y, p))
         fn = sum(a == cls and b != cls for a, b in zip(y, p))
         f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    acc = sum(a == b for a, b in zip(y, p)) / len(y)
+    return f1s, sum(a == b for a, b in zip(y, p)) / len(y)
+
+
+def _macro_f1(y: list[bool], p: list[bool]) -> dict[str, float]:
+    (pos, neg), acc = _f1s(y, p, (True, False))
+    return {"macro_f1": round((pos + neg) / 2, 4), "f1_positive": round(pos, 4),
+            "accuracy": round(acc, 4)}
+
+
+def _three_class_f1(y: list[str], p: list[str], classes: tuple[str, ...]) -> dict[str, float]:
+    f1s, acc = _f1s(y, p, classes)
     return {"macro_f1": round(sum(f1s) / len(f1s), 4), "accuracy": round(acc, 4)}
 
 
