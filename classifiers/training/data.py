@@ -273,6 +273,14 @@ MIXES["v28"] = MIXES["v27"] | {"free_files": MIXES["v27"]["free_files"] + ("ab_h
 # tokens teach "outside", so a school or a name their writer did not mark (by another
 # convention) taught the tagger it was no detail; child span recall fell (DATA.md, 13th).
 MIXES["v29"] = MIXES["v28"] | {"free_child_outside": False}
+# v30: v29 plus a ninth writer's items (written/bd_i.jsonl: 257 items on the boundaries
+# between categories, each from both sides — custody and court dates vs abuse-related court
+# orders, collection arrangements vs strangers asking where children will be, incidents at
+# club vs signs of harm, parents threatening adults vs threats to children, parents giving
+# their own number vs adults asking a child to message — 119 hard negatives), written under
+# the same conditions as org_d: the safeguarding head is set for recall and its false flags
+# on dev fall on these boundaries (DATA.md, fourteenth session).
+MIXES["v30"] = MIXES["v29"] | {"free_files": MIXES["v29"]["free_files"] + ("bd_i.jsonl",)}
 
 
 def training_examples(seed: int = 13, feedback: Iterable[dict[str, Any]] = (),

@@ -390,6 +390,7 @@ def test_the_card_names_the_mix_of_each_run_from_another_mix() -> None:
     ("v25", "v23", "org_f.jsonl", {"organisation", "public"}),
     ("v27", "v26", "sg_g.jsonl", {"organisation", "public"}),
     ("v28", "v27", "ab_h.jsonl", {"organisation", "public"}),
+    ("v30", "v29", "bd_i.jsonl", {"organisation", "public"}),
 ])
 def test_the_later_free_form_mixes_add_only_their_file_three_times(
         mix: str, base: str, file: str, roles: set[str]) -> None:
@@ -398,8 +399,9 @@ def test_the_later_free_form_mixes_add_only_their_file_three_times(
     and a fifth writer, public and organisation, half hard negatives); v25 adds
     written/org_f.jsonl to v23 (a sixth writer's voices), v27 written/sg_g.jsonl to v26 (a
     seventh writer's disclosures and their hard negatives), v28 written/ab_h.jsonl to v27
-    (an eighth writer's abuse and its hard negatives). Each item comes three times with its
-    role; earlier mixes do not read the file."""
+    (an eighth writer's abuse and its hard negatives), v30 written/bd_i.jsonl to v29 (a
+    ninth writer's items on the boundaries between categories). Each item comes three times
+    with its role; earlier mixes do not read the file."""
     from collections import Counter
 
     added = free_written_items([file])
