@@ -7,7 +7,9 @@ so they come from the shared encoder's ``personal_data`` head and its evidence t
 Published on purpose, so not personal data (categories.md, domain README): the helplines
 (NSPCC, Childline), role mailboxes (bookings@, dsl@ …) and, in the organisation's own
 posts, its landline office numbers. A mobile number the organisation publishes is a
-person's, so it still counts.
+person's, so it still counts, and so does a landline its words give to somebody else
+("we'll call you on 0161 …": the domain README's organisation reply that publishes a
+parent's number).
 """
 
 from __future__ import annotations
@@ -43,16 +45,17 @@ class PersonalDataClassifier(Classifier):
         """Exact matches that are an adult's contact details."""
         norm = norm or normalise(item.text)
         org = item.author_role == AuthorRole.ORGANISATION
+        own_names = self.context.organisation_names + ("kidspace",)
         spans: list[Span] = []
         for s, e, digits in rules.find_phones(norm):
             if digits in rules.HELPLINES or digits.startswith(("0800", "0808")):
                 continue
-            if org and not rules.is_mobile(digits):
+            if org and not rules.is_mobile(digits) and not rules.number_is_anothers(
+                    item.text, s, own_names):
                 continue
             spans.append(Span(s, e, "phone"))
         for s, e, local in rules.find_emails(norm):
-            if rules.is_generic_email(local, item.text[s:e], self.context.organisation_names
-                                      + ("kidspace",)):
+            if rules.is_generic_email(local, item.text[s:e], own_names):
                 continue
             spans.append(Span(s, e, "email"))
         for s, e in rules.find_addresses(norm):

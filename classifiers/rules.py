@@ -144,6 +144,31 @@ def is_mobile(digits: str) -> bool:
     return digits.startswith("07")
 
 
+#: Words just before a number that make it somebody else's, not the organisation's own
+#: line: "we'll call you on …", "your landline …", "his number is …", "Mrs Ali's mobile: …".
+_ANOTHERS_NUMBER = re.compile(
+    r"(?:\b(?:(?:call|ring|phone|text|contact|reach)(?:ed|ing|s)?|rang) (?:you|him|her|them)"
+    r"(?: back)?"
+    r"|\b(?:your|his|her|their)(?: (?:home|work|mobile|new|old|landline))?"
+    r"|\w+(?:'s|’s)(?: (?:home|work|mobile|new|old))?)"
+    r"(?: (?:number|phone|landline|mobile|no\.?))?(?: is)?(?: (?:on|at|as|to))?[\s:,-]*$",
+    re.IGNORECASE)
+_OWN_NUMBER = re.compile(r"\b(?:us|our|we|office|club|setting|reception)\b", re.IGNORECASE)
+
+
+def number_is_anothers(text: str, start: int, own_names: tuple[str, ...] = ()) -> bool:
+    """Whether the words before a number say whose it is, and it is not the writer's own
+    organisation ("we'll call you on 0161 …", "her landline is 0121 …"). An organisation's
+    post that gives its office line ("call us on", "Kidspace's number is") stays its own.
+    """
+    before = text[max(0, start - 40):start]
+    m = _ANOTHERS_NUMBER.search(before)
+    if not m or _OWN_NUMBER.search(m.group()):
+        return False
+    said = m.group().lower().replace(" ", "")
+    return not any(n and n.lower().replace(" ", "") in said for n in own_names)
+
+
 def find_emails(norm: Normalised) -> Iterator[tuple[int, int, str]]:
     """E-mail addresses, including ``name [at] example [dot] com``: (start, end, local)."""
     if "@" not in norm.text and not _EMAIL_HINT.search(norm.text):

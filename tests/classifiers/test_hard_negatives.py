@@ -28,6 +28,15 @@ def test_helplines_in_an_organisation_reply_are_not_personal_data(classify: Any)
     assert "personal_data" not in rec["labels"]
 
 
+def test_an_organisation_reply_giving_a_parents_landline_is_personal_data(classify: Any) -> None:
+    """The domain README: an organisation reply that publishes a parent's number is personal
+    data, a landline as much as a mobile; its own office line (above) is not."""
+    text = "Hi Gemma, sorry for the wait, we'll call you back on 0121 496 0388 this afternoon"
+    rec = classify(text, author_role="organisation", kind="reply")
+    assert "personal_data" in rec["labels"]
+    assert any(text[s["start"]:s["end"]] == "0121 496 0388" for s in rec["spans"])
+
+
 def test_a_parents_mobile_number_is_personal_data_with_a_phone_span(classify: Any) -> None:
     """A phone number in a public comment is flagged, and the span is the number."""
     text = "anyone got spare size 12 shoes? text me on 07700 900 123"

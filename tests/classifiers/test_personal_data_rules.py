@@ -72,3 +72,19 @@ def test_year_groups_and_ages_are_found() -> None:
     n = normalise("Y6 and 4C kids aged 7, Reception and Year 3")
     found = {n.original[s:e] for s, e in rules.find_ages(n)}
     assert {"Y6", "4C", "aged 7", "Reception", "Year 3"} <= found
+
+
+@pytest.mark.parametrize("text,anothers", [
+    ("Thanks Dean, we'll ring you back on 0113 496 0872 before lunch", True),
+    ("Spoke to her this morning, her landline is 0121 496 0457", True),
+    ("Mr Okoro's work number: 0161 496 0321", True),
+    ("Any questions, call us on 0113 496 0000", False),
+    ("Please ring the office on 0121 496 0123 between 9 and 3", False),
+    ("Kidspace's number is 0113 496 0000", False),
+    ("Bookings: 0113 496 0000", False),
+])
+def test_the_words_before_a_number_say_whose_it_is(text: str, anothers: bool) -> None:
+    """An organisation gives its own office line on purpose; a landline its words give to
+    somebody else ("we'll ring you back on …") is that person's number."""
+    [(start, _, _)] = list(rules.find_phones(normalise(text)))
+    assert rules.number_is_anothers(text, start, ("Kidspace",)) is anothers
