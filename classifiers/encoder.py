@@ -54,6 +54,16 @@ CONTEXT_CHARS = 160
 #: cores in one call, 688–705/s with 16 items on one core per call, two calls at once.
 BATCH = 64
 BATCH_PER_ROW = 16
+#: Long items (blog posts, long page posts, a hostile commenter's padding) do not fit in
+#: ``MAX_TOKENS``. The first pass reads their beginning; the rest is read in further
+#: windows of the same size, each paired with the same context and overlapping the one
+#: before by ``WINDOW_OVERLAP`` tokens, so a disclosure in the fifth paragraph is read
+#: whole. Each head takes its highest probability over the windows and every window's
+#: evidence counts. At most ``MAX_WINDOWS`` windows an item (about 8,000 characters,
+#: Facebook's comment limit): beyond that only the rules read the text, so one huge
+#: comment cannot hold the model for minutes.
+WINDOW_OVERLAP = 16
+MAX_WINDOWS = 24
 
 
 def activations_per_row(config: dict[str, Any]) -> bool:
@@ -108,12 +118,18 @@ def encoder_input(norm: Normalised, context: str | None, role: str = "public",
     The second segment is the context and, for the organisation's own items when the
     artefact was trained with roles, ``ORG_MARK`` before it.
     """
+    return pair_input(norm.text, context, role, role_input)
+
+
+def pair_input(text: str, context: str | None, role: str = "public",
+               role_input: bool = True) -> str | tuple[str, str]:
+    """:func:`encoder_input` for normalised text (a whole item or one window of it)."""
     ctx = _context_text(context) if context else ""
     if role_input and role == "organisation":
-        return (norm.text, f"{ORG_MARK} {ctx}".strip())
+        return (text, f"{ORG_MARK} {ctx}".strip())
     if ctx.strip():
-        return (norm.text, ctx)
-    return norm.text
+        return (text, ctx)
+    return text
 
 
 def model_items(items: Sequence[ClassifierInput]) -> list[ModelItem]:
@@ -176,6 +192,7 @@ class EncoderRuntime:
         # unpadded: _run pads each length-sorted batch only to its own longest item
         self.tokenizer = make_tokenizer(directory / "tokenizer.json")
         self.tokenizer.no_padding()
+        self._full_tokenizer: Any = None
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
         self._lock = threading.Lock()
@@ -199,8 +216,14 @@ class EncoderRuntime:
         # only to its own longest item: sorting by characters left a third of the tokens
         # fed to the model as padding.
         all_encs = self.tokenizer.encode_batch(inputs)
-        order = sorted(range(len(inputs)), key=lambda i: len(all_encs[i].ids))
-        batches = [(idx, [all_encs[i] for i in idx])
+        # One model row per item, and more for the items too long for one (owner, offset of
+        # the window in the normalised text, encoding)
+        rows: list[tuple[int, int, Any]] = [(i, 0, enc) for i, enc in enumerate(all_encs)]
+        for i, enc in enumerate(all_encs):
+            if len(enc.ids) >= MAX_TOKENS:
+                rows += self._windows(i, norms[i].text, enc, items[i])
+        order = sorted(range(len(rows)), key=lambda r: len(rows[r][2].ids))
+        batches = [(idx, [rows[r][2] for r in idx])
                    for idx in (order[b:b + self.batch] for b in range(0, len(order), self.batch))]
 
         def infer(batch: tuple[list[int], list[Any]]) -> tuple[list[int], list[Any],
@@ -211,22 +234,69 @@ class EncoderRuntime:
         # this thread decodes finished batches (in order) while later ones still run
         pool = self._streams_pool() if len(batches) > 1 else None
         runs = pool.map(infer, batches) if pool is not None else map(infer, batches)
-        results: list[EncoderResult | None] = [None] * len(inputs)
+        found: list[list[_RowResult]] = [[] for _ in items]
+        n_types = len(self.token_types)
         for idx, encs, sent, tok in runs:
             sent_p = _sigmoid(sent).tolist()
             # token heads for the whole batch at once: the best type, its probability and
             # the person probability per token (same arithmetic as per row, done once)
-            n_types = len(self.token_types)
             logits = tok[..., :n_types]
             ex = np.exp(logits - logits.max(axis=-1, keepdims=True))
             soft = ex / ex.sum(axis=-1, keepdims=True)
             best = soft.argmax(axis=-1)
             best_p = np.take_along_axis(soft, best[..., None], axis=-1)[..., 0]
             person = _sigmoid(tok[..., n_types])
-            for row, i in enumerate(idx):
-                results[i] = self._decode(norms[i], encs[row], sent_p[row], best[row],
-                                          best_p[row], person[row])
-        return [r for r in results if r is not None]
+            for row, r in enumerate(idx):
+                owner, shift, _ = rows[r]
+                found[owner].append(self._token_labels(encs[row], sent_p[row], best[row],
+                                                       best_p[row], person[row], shift))
+        return [self._decode(norm, rs) for norm, rs in zip(norms, found)]
+
+    def _windows(self, owner: int, text: str, first: Any, item: ModelItem) -> list[
+            tuple[int, int, Any]]:
+        """Rows for the text after what ``first`` (the item's own encoding) could hold: windows
+        of as many text tokens, starting and ending on whole words, overlapping by
+        ``WINDOW_OVERLAP`` tokens; ``[]`` when nothing was cut."""
+        kept = sum(1 for t, sp in zip(first.type_ids, first.special_tokens_mask)
+                   if t == 0 and not sp)
+        full = self._untruncated().encode(text[:MAX_WINDOWS * MAX_TOKENS * 8],
+                                          add_special_tokens=False)
+        n = len(full.ids)
+        if kept >= n or kept <= WINDOW_OVERLAP:
+            return []
+        offsets, tokens = full.offsets, full.tokens
+
+        def word_start(k: int) -> int:  # back to the first piece of the word holding token k
+            while 0 < k < n and tokens[k].startswith("##"):
+                k -= 1
+            return k
+
+        out: list[tuple[int, int, Any]] = []
+        start = word_start(kept - WINDOW_OVERLAP)
+        while start < n and len(out) < MAX_WINDOWS - 1:
+            end = min(start + kept, n)
+            if end < n:
+                end = max(word_start(end), start + 1)
+            a, b = offsets[start][0], offsets[end - 1][1]
+            _, context, role = item
+            enc = self.tokenizer.encode(*_as_args(pair_input(text[a:b], context, role,
+                                                             self.role_input)))
+            out.append((owner, a, enc))
+            if end >= n:
+                break
+            start = max(word_start(end - WINDOW_OVERLAP), start + 1)
+        return out
+
+    def _untruncated(self) -> Any:
+        """The tokenizer without its length limit, made once: for cutting long texts."""
+        if self._full_tokenizer is None:
+            from tokenizers import Tokenizer
+
+            tok = Tokenizer.from_str(self.tokenizer.to_str())
+            tok.no_truncation()
+            tok.no_padding()
+            self._full_tokenizer = tok
+        return self._full_tokenizer
 
     def _streams_pool(self) -> ThreadPoolExecutor | None:
         """The threads that run calls at once, made on first use in this process: a
@@ -254,9 +324,10 @@ class EncoderRuntime:
         sent, tok = self.session.run(None, feeds)
         return sent, tok
 
-    def _decode(self, norm: Normalised, enc: Any, sent_p: list[float], best: np.ndarray,
-                best_p: np.ndarray, person: np.ndarray) -> EncoderResult:
-        probs = dict(zip(self.heads, sent_p))
+    def _token_labels(self, enc: Any, sent_p: list[float], best: np.ndarray,
+                      best_p: np.ndarray, person: np.ndarray, shift: int) -> _RowResult:
+        """One row's head probabilities and its tagged tokens, in normalised-text offsets
+        (``shift``: where the row's window starts)."""
         labels: list[tuple[str, int, int, float]] = []
         persons: list[tuple[str, int, int, float]] = []
         # Encoding attributes are rebuilt as Python lists on every access: read each once,
@@ -271,9 +342,23 @@ class EncoderRuntime:
                     continue
                 k = int(best[t])
                 if k != 0:
-                    labels.append((self.token_types[k], s, e, float(best_p[t])))
+                    labels.append((self.token_types[k], s + shift, e + shift, float(best_p[t])))
                 if person[t] >= 0.5:
-                    persons.append(("person", s, e, float(person[t])))
+                    persons.append(("person", s + shift, e + shift, float(person[t])))
+        return sent_p, labels, persons
+
+    def _decode(self, norm: Normalised, rows: list[_RowResult]) -> EncoderResult:
+        """An item's result from its rows: one, or a long item's windows merged (each head's
+        highest probability; each token's label from the window most sure of it)."""
+        probs = dict(zip(self.heads, rows[0][0]))
+        if len(rows) == 1:
+            labels, persons = rows[0][1], rows[0][2]
+        else:
+            for sent_p, _, _ in rows[1:]:
+                for h, p in zip(self.heads, sent_p):
+                    probs[h] = max(probs[h], p)
+            labels = _by_token([r[1] for r in rows])
+            persons = _by_token([r[2] for r in rows])
 
         def to_orig(runs: list[tuple[str, int, int, float]]) -> tuple[TokenSpan, ...]:
             out = []
@@ -287,6 +372,25 @@ class EncoderRuntime:
                 out.append(TokenSpan(typ, os_, oe, p))
             return tuple(out)
         return EncoderResult(probs, to_orig(labels), to_orig(persons), norm)
+
+
+#: One model row: head probabilities, tagged tokens and person tokens (normalised offsets).
+_RowResult = tuple[list[float], list[tuple[str, int, int, float]], list[tuple[str, int, int, float]]]
+
+
+def _as_args(inp: str | tuple[str, str]) -> tuple[str, ...]:
+    return (inp,) if isinstance(inp, str) else inp
+
+
+def _by_token(windows: list[list[tuple[str, int, int, float]]]) -> list[tuple[str, int, int, float]]:
+    """Tagged tokens of overlapping windows, once each (the most sure reading), in order."""
+    best: dict[tuple[int, int], tuple[str, int, int, float]] = {}
+    for labels in windows:
+        for lab in labels:
+            key = (lab[1], lab[2])
+            if key not in best or lab[3] > best[key][3]:
+                best[key] = lab
+    return [best[k] for k in sorted(best)]
 
 
 _SHARED: dict[tuple[Path, WeightForm], EncoderRuntime] = {}

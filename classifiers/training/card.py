@@ -245,7 +245,11 @@ def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
         "",
         "## Limits",
         "- Four layers of MiniLM with 96 tokens of input (text first, then up to 160 "
-        "characters of the replied-to text): long blog posts are read only in part.",
+        "characters of the replied-to text). A longer item is read in further overlapping "
+        "windows with the same context (`encoder.WINDOW_OVERLAP`), up to 24 windows (about "
+        "8,000 characters, `encoder.MAX_WINDOWS`); past that only the rules read it. Training "
+        "saw few long items, so a breach deep in a long post scores lower than the same "
+        "words alone.",
         "- The domain set and the written data are synthetic, single-author and UK English; "
         "real traffic has far fewer positives, so precision on a real page will be lower "
         "than on dev. Calibrate with reviewer feedback (`safeguard train --feedback`).",
