@@ -8,6 +8,10 @@ a false alarm). Evidence is the encoder's per-token tagging; when the tagger mar
 nothing, the head must be sure on its own (``STRONG``) and the whole text is the evidence:
 a detection is "found in text with evidence", and head-only hits were mostly false alarms.
 
+Threats to take a matter to the press, Ofsted, a solicitor or social media are a
+complaint whatever the head says (``complaint_cues.py``), as formulaic disclosures are
+safeguarding (``safeguarding_cues.py``).
+
 The two public-benchmark heads (``offensive``, ``hate``) are reported in ``extra`` so the
 severity rule can raise hate to high, and so ``eval`` can score the public test splits.
 """
@@ -17,9 +21,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from classifiers.base import Classifier, ClassifierInput, Detection, Span
+from classifiers.complaint_cues import press_threat_spans
 from classifiers.encoder import EncoderRuntime, model_items, shared_runtime
 from classifiers.safeguarding_cues import cue_spans
-from monitor.types import Category
+from monitor.types import AuthorRole, Category
 
 #: Evidence span types that support each category (domain README).
 SUPPORT: dict[Category, tuple[str, ...]] = {
@@ -58,8 +63,18 @@ class PolicyEncoderClassifier(Classifier):
                     Category.SAFEGUARDING, round(max(res.probs["safeguarding"], 0.9), 4),
                     label="cue", spans=tuple(Span(s, e, t) for s, e, t in cues),
                     extra={"model_score": round(res.probs["safeguarding"], 4)}))
+            threats = press_threat_spans(res.norm, item.author_role != AuthorRole.ORGANISATION)
+            if threats:
+                spans = [Span(s, e, "press_threat") for s, e in threats]
+                spans += [Span(t.start, t.end, t.type) for t in res.spans
+                          if t.type in SUPPORT[Category.COMPLAINT]
+                          and not any(t.start < x.end and x.start < t.end for x in spans)]
+                found.append(Detection(
+                    Category.COMPLAINT, round(max(res.probs["complaint"], 0.9), 4), label="cue",
+                    spans=tuple(sorted(spans, key=lambda x: x.start)),
+                    extra={"model_score": round(res.probs["complaint"], 4)}))
             for cat, types in SUPPORT.items():
-                if cues and cat == Category.SAFEGUARDING:
+                if (cues and cat == Category.SAFEGUARDING) or (threats and cat == Category.COMPLAINT):
                     continue
                 p = res.probs[cat.value]
                 th = self.runtime.thresholds[cat.value]
