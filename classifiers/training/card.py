@@ -177,7 +177,9 @@ def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
         "also count when the tagger's evidence is strong, ≥ 0.75, and the head is at least "
         "a third of its threshold; a head with no evidence counts only at ≥ 0.6). On the "
         "first model, head-only hits were nearly all false alarms. Formulaic safeguarding "
-        "wordings (`classifiers/safeguarding_cues.py`) always count. Child identification "
+        "wordings (`classifiers/safeguarding_cues.py`) always count, and so does a public "
+        "threat to go to the press, Ofsted, a solicitor or social media for a complaint "
+        "(`classifiers/complaint_cues.py`). Child identification "
         "adds the roster, configured places, \"my/our <Name>\" and a public-figure list, "
         "and sets aside the name of the person a reply answers (`context_author`); "
         "personal data adds exact rules for phones, e-mails, postcodes and addresses.",
