@@ -44,6 +44,10 @@ class Span:
     type: str
     detail: dict[str, Any] | None = None  # e.g. an image region {"x","y","w","h"}
 
+    def overlaps(self, others: Sequence[Span]) -> bool:
+        """Whether this span shares a character with any of ``others``."""
+        return any(self.start < b.end and b.start < self.end for b in others)
+
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"start": self.start, "end": self.end, "type": self.type}
         if self.detail:

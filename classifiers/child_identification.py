@@ -264,9 +264,6 @@ def _plain_word_spans(text: str) -> list[Span]:
             if m.group().casefold() in _NOT_NAMES or (cased and m.group().islower())]
 
 
-def _overlaps(a: Span, spans: Sequence[Span]) -> bool:
-    return any(a.start < b.end and b.start < a.end for b in spans)
-
 
 class ChildIdentificationClassifier(Classifier):
     name = "child_identification"
@@ -323,8 +320,8 @@ class ChildIdentificationClassifier(Classifier):
         config_spans = (_phrase_spans(norm, self.schools, "school")
                         + _phrase_spans(norm, self.uniforms, "uniform")
                         + _phrase_spans(norm, self.places, "place"))
-        parent_names = [s for s in self._parent_named(norm) if not _overlaps(s, roster)]
-        model_spans = [s for s in model_spans if not _overlaps(s, parent_names)] + parent_names
+        parent_names = [s for s in self._parent_named(norm) if not s.overlaps(roster)]
+        model_spans = [s for s in model_spans if not s.overlaps(parent_names)] + parent_names
         cue_spans = [Span(s, e, "age") for s, e in rules.find_ages(norm)]
         cue_spans += [Span(s, e, "time_place") for s, e in rules.find_time_places(norm)]
         cue_spans += [Span(s, e, "address") for s, e in rules.find_addresses(norm)]
@@ -374,11 +371,11 @@ class ChildIdentificationClassifier(Classifier):
             return []
         spans: list[Span] = []
         for s in roster + model_spans + config_spans + cue_spans + named_schools:
-            if not _overlaps(s, spans):
+            if not s.overlaps(spans):
                 spans.append(s)
         if not any(s.type in _NAME_TYPES for s in spans):
             for s in persons:
-                if not _overlaps(s, spans):
+                if not s.overlaps(spans):
                     spans.append(s)
         details = {s.type for s in spans} - _NAME_TYPES
         has_name = any(s.type in _NAME_TYPES for s in spans)

@@ -8,9 +8,11 @@ a false alarm). Evidence is the encoder's per-token tagging; when the tagger mar
 nothing, the head must be sure on its own (``STRONG``) and the whole text is the evidence:
 a detection is "found in text with evidence", and head-only hits were mostly false alarms.
 
-Threats to take a matter to the press, Ofsted, a solicitor or social media are a
-complaint whatever the head says (``complaint_cues.py``), as formulaic disclosures are
-safeguarding (``safeguarding_cues.py``).
+Some wordings are exact enough to count whatever the head says: formulaic disclosures and
+approaches to a child are safeguarding (``safeguarding_cues.py``), a threat to take a matter
+to the press, Ofsted, a solicitor or social media is a complaint (``complaint_cues.py``),
+and a threat against a person is abuse (``abuse_cues.py``). The model's own evidence for
+the category is added to the cue's.
 
 The two public-benchmark heads (``offensive``, ``hate``) are reported in ``extra`` so the
 severity rule can raise hate to high, and so ``eval`` can score the public test splits.
@@ -20,9 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from classifiers.abuse_cues import threat_spans
 from classifiers.base import Classifier, ClassifierInput, Detection, Span
 from classifiers.complaint_cues import press_threat_spans
 from classifiers.encoder import EncoderRuntime, model_items, shared_runtime
+from classifiers.normalise import Normalised
 from classifiers.safeguarding_cues import cue_spans
 from monitor.types import AuthorRole, Category
 
@@ -57,38 +61,40 @@ class PolicyEncoderClassifier(Classifier):
         out: list[list[Detection]] = []
         for item, res in zip(items, results):
             found: list[Detection] = []
-            cues = cue_spans(res.norm, item.context)
-            if cues:
-                found.append(Detection(
-                    Category.SAFEGUARDING, round(max(res.probs["safeguarding"], 0.9), 4),
-                    label="cue", spans=tuple(Span(s, e, t) for s, e, t in cues),
-                    extra={"model_score": round(res.probs["safeguarding"], 4)}))
-            threats = press_threat_spans(res.norm, item.author_role != AuthorRole.ORGANISATION)
-            if threats:
-                spans = [Span(s, e, "press_threat") for s, e in threats]
-                spans += [Span(t.start, t.end, t.type) for t in res.spans
-                          if t.type in SUPPORT[Category.COMPLAINT]
-                          and not any(t.start < x.end and x.start < t.end for x in spans)]
-                found.append(Detection(
-                    Category.COMPLAINT, round(max(res.probs["complaint"], 0.9), 4), label="cue",
-                    spans=tuple(sorted(spans, key=lambda x: x.start)),
-                    extra={"model_score": round(res.probs["complaint"], 4)}))
+            cues = _cues(item, res.norm)
+            heads = {"offensive": round(res.probs.get("offensive", 0), 4),
+                     "hate": round(res.probs.get("hate", 0), 4)}
             for cat, types in SUPPORT.items():
-                if (cues and cat == Category.SAFEGUARDING) or (threats and cat == Category.COMPLAINT):
-                    continue
                 p = res.probs[cat.value]
+                evidence = [Span(t.start, t.end, t.type) for t in res.spans if t.type in types]
+                if cat in cues:  # exact wording: counts whatever the head says
+                    spans = cues[cat] + [s for s in evidence if not s.overlaps(cues[cat])]
+                    found.append(Detection(cat, round(max(p, 0.9), 4), label="cue",
+                                           spans=tuple(sorted(spans, key=lambda x: x.start)),
+                                           extra={"model_score": round(p, 4), **heads}))
+                    continue
                 th = self.runtime.thresholds[cat.value]
-                evidence = [t for t in res.spans if t.type in types]
-                strong = any(t.score >= EVIDENCE_STRONG for t in evidence)
+                strong = any(t.score >= EVIDENCE_STRONG for t in res.spans if t.type in types)
                 if not (p >= th or (strong and p >= th * EVIDENCE_HEAD_FRACTION)):
                     continue
-                spans = [Span(t.start, t.end, t.type) for t in evidence]
-                if not spans:
+                if not evidence:
                     if p < max(STRONG, th):
                         continue
-                    spans = [Span(0, len(item.text), _FALLBACK[cat])]
-                found.append(Detection(cat, round(p, 4), label="model", spans=tuple(spans),
-                                       extra={"offensive": round(res.probs.get("offensive", 0), 4),
-                                              "hate": round(res.probs.get("hate", 0), 4)}))
+                    evidence = [Span(0, len(item.text), _FALLBACK[cat])]
+                found.append(Detection(cat, round(p, 4), label="model", spans=tuple(evidence),
+                                       extra=heads))
             out.append(found)
         return out
+
+
+def _cues(item: ClassifierInput, norm: Normalised) -> dict[Category, list[Span]]:
+    """Exact wordings per category: formulaic disclosures and approaches to a child,
+    threats to go public (public items), threats against a person."""
+    public = item.author_role != AuthorRole.ORGANISATION
+    found = {
+        Category.SAFEGUARDING: [Span(s, e, t) for s, e, t in cue_spans(norm, item.context)],
+        Category.COMPLAINT: [Span(s, e, "press_threat") for s, e in press_threat_spans(norm, public)],
+        Category.ABUSE: [Span(s, e, "threat") for s, e in threat_spans(norm)],
+    }
+    return {cat: spans for cat, spans in found.items() if spans}
+

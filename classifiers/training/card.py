@@ -179,7 +179,8 @@ def write_card(out_dir: Path = ARTEFACT_DIR) -> Path:
         "first model, head-only hits were nearly all false alarms. Formulaic safeguarding "
         "wordings (`classifiers/safeguarding_cues.py`) always count, and so does a public "
         "threat to go to the press, Ofsted, a solicitor or social media for a complaint "
-        "(`classifiers/complaint_cues.py`). Child identification "
+        "(`classifiers/complaint_cues.py`), and a threat against a person for abuse "
+        "(`classifiers/abuse_cues.py`). Child identification "
         "adds the roster, configured places, \"my/our <Name>\" and a public-figure list, "
         "and sets aside the name of the person a reply answers (`context_author`); "
         "personal data adds exact rules for phones, e-mails, postcodes and addresses.",
