@@ -271,6 +271,7 @@ class EncoderRuntime:
                 k -= 1
             return k
 
+        _, context, role = item
         out: list[tuple[int, int, Any]] = []
         start = word_start(kept - WINDOW_OVERLAP)
         while start < n and len(out) < MAX_WINDOWS - 1:
@@ -278,7 +279,6 @@ class EncoderRuntime:
             if end < n:
                 end = max(word_start(end), start + 1)
             a, b = offsets[start][0], offsets[end - 1][1]
-            _, context, role = item
             enc = self.tokenizer.encode(*_as_args(pair_input(text[a:b], context, role,
                                                              self.role_input)))
             out.append((owner, a, enc))
